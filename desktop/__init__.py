@@ -1,0 +1,1 @@
+"""vae-digits desktop app: explore a VAE's latent space through ONNX Runtime (no torch)."""

@@ -1,0 +1,42 @@
+"""Start the Qt application and the main window."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+T0 = time.perf_counter()  # for the launch-time benchmark (VAE_DIGITS_EXIT_AFTER_PAINT)
+
+
+def ensure_gui_app():
+    """The QApplication, created on first use; offscreen where there is no display (Linux)."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        app = QApplication(sys.argv[:1])
+        app.setOrganizationName("vae-digits")
+        app.setApplicationName("vae-digits")
+    return app
+
+
+def run_gui(args) -> int:
+    from desktop.main_window import MainWindow
+
+    app = ensure_gui_app()
+    window = MainWindow(device=args.device)
+    window.open_initial_model(args.model)
+    window.show()
+    if os.environ.get("VAE_DIGITS_EXIT_AFTER_PAINT"):
+        window.sigFirstPaint.connect(lambda: _report_launch(app))
+    return app.exec()
+
+
+def _report_launch(app) -> None:
+    """Print seconds from interpreter start to the first painted window and the RSS, then quit."""
+    from desktop.bench_util import rss_mb
+
+    print(f"first-paint {time.perf_counter() - T0:.3f} rss-mb {rss_mb():.1f}", flush=True)
+    app.quit()

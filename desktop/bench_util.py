@@ -1,0 +1,21 @@
+"""Small measuring helpers shared by the app's launch report and the benchmarks."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def rss_mb() -> float:
+    """Resident memory of this process in MB (Linux /proc; 0 where unavailable)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def summarize(ms: list[float]) -> str:
+    a = np.asarray(ms)
+    return f"median {np.median(a):.2f} ms, p95 {np.percentile(a, 95):.2f} ms (n={len(a)})"

@@ -1,0 +1,74 @@
+"""Latent grids: coordinates for n x n tiles and the assembly of decoded tiles. Pure numpy."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+
+MIN_N, MAX_N = 2, 60
+
+
+@dataclass(frozen=True)
+class GridRange:
+    """The latent rectangle a grid covers; `ppf` marks the reference's coordinates."""
+
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    ppf: bool = False
+
+    def label(self) -> str:
+        return "ppf" if self.ppf else f"{self.x0:g},{self.x1:g},{self.y0:g},{self.y1:g}"
+
+
+def ppf_axis(n: int) -> np.ndarray:
+    """norm.ppf(linspace(0.05, 0.95, n)), as the reference tutorial spaces its manifold."""
+    return np.array([NormalDist().inv_cdf(p) for p in np.linspace(0.05, 0.95, n)], np.float32)
+
+
+PPF = GridRange(float(NormalDist().inv_cdf(0.05)), float(NormalDist().inv_cdf(0.95)),
+                float(NormalDist().inv_cdf(0.05)), float(NormalDist().inv_cdf(0.95)), ppf=True)
+
+
+def parse_range(text: str) -> GridRange:
+    """'ppf' or 'x0,x1,y0,y1' (x0 < x1, y0 < y1); ValueError with the reason otherwise."""
+    if text.strip().lower() == "ppf":
+        return PPF
+    try:
+        x0, x1, y0, y1 = (float(v) for v in text.split(","))
+    except ValueError:
+        raise ValueError(f"range {text!r}: expected 'ppf' or four numbers x0,x1,y0,y1") from None
+    if not (x0 < x1 and y0 < y1) or not all(np.isfinite([x0, x1, y0, y1])):
+        raise ValueError(f"range {text!r}: needs x0 < x1 and y0 < y1, all finite")
+    return GridRange(x0, x1, y0, y1)
+
+
+def check_n(n: int) -> int:
+    if not MIN_N <= n <= MAX_N:
+        raise ValueError(f"n = {n}: the grid size must be between {MIN_N} and {MAX_N}")
+    return n
+
+
+def axes_values(n: int, rng: GridRange) -> tuple[np.ndarray, np.ndarray]:
+    """x values left to right and y values bottom to top, n each."""
+    if rng.ppf:
+        a = ppf_axis(n)
+        return a, a
+    return (np.linspace(rng.x0, rng.x1, n, dtype=np.float32), np.linspace(rng.y0, rng.y1, n, dtype=np.float32))
+
+
+def grid_latents(n: int, rng: GridRange, latent_dim: int, axes=(0, 1), base: np.ndarray | None = None) -> np.ndarray:
+    """(n*n, L) latent points in row-major tile order, row 0 at the top (largest y), so the
+    picture's y axis points up as on the map. Dimensions not on `axes` take `base`'s values."""
+    xs, ys = axes_values(check_n(n), rng)
+    gx, gy = np.meshgrid(xs, ys[::-1])  # (n, n) each
+    z = np.tile(np.zeros(latent_dim, np.float32) if base is None else np.asarray(base, np.float32), (n * n, 1))
+    z[:, axes[0]], z[:, axes[1]] = gx.ravel(), gy.ravel()
+    return z
+
+
+def assemble(images: np.ndarray, n: int, height: int, width: int) -> np.ndarray:
+    """(n*n, H*W) tiles in row-major order -> one (n*H, n*W) picture, edge to edge."""
+    return images.reshape(n, n, height, width).transpose(0, 2, 1, 3).reshape(n * height, n * width)

@@ -1,0 +1,106 @@
+"""The one class that owns ONNX Runtime: loads a checked model folder, encodes and decodes.
+
+Callers pass numpy arrays and never touch ONNX Runtime. Shapes come from the model card.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+
+from desktop.model_card import Latents, ModelCard, ModelError
+from desktop.providers import CUDA, choose_providers
+
+log = logging.getLogger(__name__)
+
+
+class ModelRuntime:
+    """Encoder and decoder sessions of one model folder.
+
+    `provider` is what ONNX Runtime really runs (from `session.get_providers()`), `provider_note`
+    says why in one line, `last_ms` is the duration of the last inference call."""
+
+    def __init__(self, folder: str | Path, device: str = "auto"):
+        self.card = ModelCard.load(folder)
+        providers, note = choose_providers(device)
+        self._encoder = self._session("encoder.onnx", providers)
+        self._decoder = self._session("decoder.onnx", providers)
+        self.provider = self._encoder.get_providers()[0]
+        if providers[0] == CUDA and self.provider != CUDA:
+            note = "CPU because the CUDA provider did not attach at session creation"
+        self.provider_note = note
+        self._check_signatures()
+        self.latents = Latents.load(self.card)
+        self._rng_seed = 0
+        self.last_ms = 0.0
+        self.decode(np.zeros((1, self.latent_dim), np.float32))  # warm-up: first run allocates
+        self.encode(np.zeros((1, self.pixels), np.float32))
+
+    def _session(self, name: str, providers: list[str]):
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3  # a failed CUDA attach is reported by provider_note, not in red
+        path = self.card.path(name)
+        try:
+            return ort.InferenceSession(str(path), opts, providers=providers)
+        except Exception as e:  # ORT raises its own Fail/InvalidGraph/... types
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise ModelError(f"{path}: ONNX Runtime cannot load it ({first})") from None
+
+    def _check_signatures(self) -> None:
+        L, D = self.latent_dim, self.pixels
+        expect = {
+            "encoder.onnx": (self._encoder, {"image": D}, {"z_mean": L, "z_log_var": L}),
+            "decoder.onnx": (self._decoder, {"z": L}, {"image": D}),
+        }
+        for name, (sess, inputs, outputs) in expect.items():
+            for kind, want, got in (("input", inputs, sess.get_inputs()), ("output", outputs, sess.get_outputs())):
+                have = {a.name: a.shape for a in got}
+                if set(have) != set(want):
+                    raise ModelError(f"{self.card.path(name)}: {kind}s {sorted(have)} differ from the card's {sorted(want)}")
+                for arg, width in want.items():
+                    shape = have[arg]
+                    if len(shape) != 2 or shape[1] != width:
+                        raise ModelError(f"{self.card.path(name)}: {kind} {arg} has shape {shape}, "
+                                         f"the card says [N, {width}]")
+
+    @property
+    def latent_dim(self) -> int:
+        return self.card.latent_dim
+
+    @property
+    def pixels(self) -> int:
+        return self.card.pixels
+
+    @property
+    def name(self) -> str:
+        return self.card.name
+
+    def encode(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """images (N, D) in [0, 1] -> z_mean, z_log_var, each (N, L)."""
+        t = time.perf_counter()
+        z_mean, z_log_var = self._encoder.run(None, {"image": np.asarray(images, np.float32).reshape(-1, self.pixels)})
+        self.last_ms = 1000 * (time.perf_counter() - t)
+        return z_mean, z_log_var
+
+    def decode(self, z: np.ndarray) -> np.ndarray:
+        """z (N, L) -> images (N, D) in [0, 1], all in one batched run."""
+        t = time.perf_counter()
+        (images,) = self._decoder.run(None, {"z": np.asarray(z, np.float32).reshape(-1, self.latent_dim)})
+        self.last_ms = 1000 * (time.perf_counter() - t)
+        return images
+
+    def neg_elbo(self, image: np.ndarray, z_mean: np.ndarray, z_log_var: np.ndarray) -> float:
+        """Negative ELBO of one image (D,) in nats: reconstruction over fixed eps draws (the same
+        number as the card's test metric, one batched decode) plus the exact KL."""
+        s = self.card.neg_elbo_samples
+        eps = np.random.default_rng(self._rng_seed).standard_normal((s, self.latent_dim)).astype(np.float32)
+        z = z_mean.reshape(1, -1) + np.exp(0.5 * z_log_var.reshape(1, -1)) * eps  # (S, L)
+        p = np.clip(self.decode(z), 1e-7, 1 - 1e-7)  # (S, D)
+        x = image.reshape(1, -1)
+        recon = -(x * np.log(p) + (1 - x) * np.log1p(-p)).sum(axis=1).mean()
+        kl = -0.5 * float(np.sum(1 + z_log_var - z_mean ** 2 - np.exp(z_log_var)))
+        return float(recon + kl)

@@ -1,0 +1,1 @@
+"""Widgets that draw and emit signals; the main window wires them to the runtime."""

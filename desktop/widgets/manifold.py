@@ -1,0 +1,62 @@
+"""The manifold grid: n x n decoded digits, with each tile's z on hover."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+
+from desktop.pngio import to_qimage
+
+
+class ManifoldGrid(QWidget):
+    """Draws an assembled grid picture fitted into the widget, pixels kept crisp.
+
+    Signals:
+        sigTileHovered(int, int): row (0 at the top) and column under the pointer.
+    """
+
+    sigTileHovered = Signal(int, int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("manifoldGrid")
+        self.setMouseTracking(True)
+        self.setMinimumSize(300, 300)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self._image = None
+        self._n = 0
+        self._coords: np.ndarray | None = None  # (n*n, 2) the shown axes' values, row-major
+
+    def set_grid(self, picture: np.ndarray, n: int, coords: np.ndarray) -> None:
+        self._image, self._n, self._coords = to_qimage(picture), n, coords
+        self.update()
+
+    def target_rect(self) -> QRect:
+        """Where the picture is drawn: the largest centred square that fits."""
+        side = min(self.width(), self.height())
+        return QRect((self.width() - side) // 2, (self.height() - side) // 2, side, side)
+
+    def tile_at(self, x: float, y: float) -> tuple[int, int] | None:
+        r = self.target_rect()
+        if not self._n or not r.contains(int(x), int(y)):
+            return None
+        col = int((x - r.left()) * self._n / r.width())
+        row = int((y - r.top()) * self._n / r.height())
+        return min(row, self._n - 1), min(col, self._n - 1)
+
+    def paintEvent(self, event):
+        p = QPainter(self)
+        p.fillRect(self.rect(), self.palette().window())
+        if self._image is not None:
+            p.drawImage(self.target_rect(), self._image)  # no smoothing: tiles stay crisp
+        p.end()
+
+    def mouseMoveEvent(self, event):
+        tile = self.tile_at(event.position().x(), event.position().y())
+        if tile is None or self._coords is None:
+            return
+        row, col = tile
+        zx, zy = self._coords[row * self._n + col]
+        QToolTip.showText(event.globalPosition().toPoint(), f"z = ({zx:.3f}, {zy:.3f})", self)
+        self.sigTileHovered.emit(row, col)

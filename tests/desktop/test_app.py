@@ -1,0 +1,146 @@
+"""The main window driven by real mouse events, offscreen."""
+import json
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QImage
+from PySide6.QtTest import QTest
+
+from desktop.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, seed_model):
+    w = MainWindow(device="cpu")
+    qtbot.addWidget(w)
+    w.open_initial_model(str(seed_model))
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def draw(canvas, points):
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[0])
+    for p in points[1:]:
+        QTest.mouseMove(canvas, p)
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[-1])
+
+
+def test_vertical_bar_encodes_among_the_ones(window, qtbot):
+    with qtbot.waitSignal(window.canvas.sigDrawingChanged) as blocker:
+        draw(window.canvas, [QPoint(140, y) for y in range(40, 241, 8)])
+    assert blocker.args[0] is not None
+    z = np.array([float(v) for v in window.coords.text().split(",")])
+    lat = window.runtime.latents
+    nearest = np.argsort(np.linalg.norm(lat.z_mean - z, axis=1))[:50]
+    assert np.mean(lat.labels[nearest] == 1) > 0.8
+    assert window.map.marker.data["x"][0] == pytest.approx(z[0], abs=1e-4)
+    assert window.recon_view._image is not None
+
+
+def test_live_encoding_while_drawing_is_throttled(window, qtbot):
+    seen = []
+    window.canvas.sigDrawingChanging.connect(lambda ink: seen.append(ink))
+    window.canvas.throttle_ms = 10_000  # nothing but the press within one throttle window
+    draw(window.canvas, [QPoint(100, y) for y in range(50, 200, 5)])
+    assert len(seen) == 1
+
+
+def test_undo_and_clear(window):
+    draw(window.canvas, [QPoint(140, y) for y in range(40, 241, 8)])
+    draw(window.canvas, [QPoint(x, 140) for x in range(40, 241, 8)])
+    two = window.coords.text()
+    QTest.keySequence(window, "Ctrl+Z")
+    assert window.coords.text() != two and window.coords.text()
+    QTest.keySequence(window, "Ctrl+L")
+    assert window.coords.text() == "" and window.canvas.is_empty()
+
+
+def test_grid_export_size_text_and_content(window, tmp_path):
+    window.n_spin.setValue(7)
+    assert window.export_grid(str(tmp_path / "g.png"), 3)
+    img = QImage(str(tmp_path / "g.png"))
+    assert img.width() == img.height() == 7 * 28 * 3
+    assert img.text("n") == "7" and img.text("Model") == "mnist-seed" and img.text("Range") == "ppf"
+    picture, *_ = window.render_grid()
+    got = np.frombuffer(img.convertToFormat(QImage.Format.Format_Grayscale8).constBits(), np.uint8)
+    assert abs(got.reshape(img.height(), -1)[:img.height(), :img.width()][::3, ::3].mean() / 255 - picture.mean()) < 0.01
+
+
+def test_export_to_a_folder_that_cannot_be_written(window, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert not window.export_grid(str(blocker / "g.png"), 1)
+    assert "g.png" in window.last_error
+    assert window.export_grid(str(tmp_path / "ok.png"), 1)  # still working
+
+
+def test_map_export(window, tmp_path):
+    assert window.export_map(str(tmp_path / "map.png"))
+    assert QImage(str(tmp_path / "map.png")).width() > 100
+
+
+def test_bad_model_keeps_the_previous_one(window, tmp_path, seed_model):
+    import shutil
+
+    bad = tmp_path / "bad"
+    shutil.copytree(seed_model, bad)
+    (bad / "decoder.onnx").write_bytes(b"broken")
+    assert not window.load_model(bad)
+    assert "decoder.onnx" in window.last_error and "sha256" in window.last_error
+    assert window.runtime.card.folder == seed_model
+    window.update_grid()  # still works
+
+
+def test_hover_decodes_and_click_pins(window, qtbot):
+    """pyqtgraph's scene reports pointer moves in scene coordinates; the map turns them into z."""
+    from PySide6.QtCore import QPointF
+
+    vb = window.map.getPlotItem().vb
+    with qtbot.waitSignal(window.map.sigHovered) as blocker:
+        window.map.scene().sigMouseMoved.emit(vb.mapViewToScene(QPointF(0.5, -0.25)))
+    assert np.abs(blocker.args[0] - [0.5, -0.25]).max() < 1e-3
+    assert window.hover_view._image is not None and window.map.hovered.data["x"][0] == pytest.approx(0.5, abs=1e-3)
+    window.on_pin(np.array([0.5, -0.5], np.float32))
+    assert window.pinned_view._image is not None and window.map.pinned.data["x"][0] == 0.5
+
+
+def test_rectangle_mode_follows_the_map_region(window):
+    window.range_mode.setCurrentIndex(1)
+    window.map.set_region(-1, 1, 0, 2, editable=True)
+    window.update_grid()
+    r = window.grid_range()
+    assert (r.x0, r.x1, r.y0, r.y1, r.ppf) == (-1, 1, 0, 2, False)
+
+
+def test_grid_n_range_is_2_to_60(window):
+    assert (window.n_spin.minimum(), window.n_spin.maximum()) == (2, 60)
+    window.n_spin.setValue(60)
+    assert window.grid._n == 60
+
+
+def test_settings_persist(qtbot, window, seed_model):
+    window.n_spin.setValue(23)
+    window.close()
+    again = MainWindow(device="cpu")
+    qtbot.addWidget(again)
+    assert again.n_spin.value() == 23
+
+
+def test_image_file_is_encoded(window, tmp_path, seed_model):
+    from desktop.pngio import save_png
+
+    pic = np.ones((60, 40))
+    pic[10:50, 18:23] = 0  # dark bar on white paper
+    save_png(pic, tmp_path / "one.png")
+    assert window.load_image(str(tmp_path / "one.png"))
+    assert window.coords.text()
+    assert not window.load_image(str(tmp_path / "missing.png")) and "file not found" in window.last_error
+
+
+def test_named_widgets_exist(window):
+    from PySide6.QtWidgets import QWidget
+
+    for name in ("drawCanvas", "latentMap", "manifoldGrid"):
+        assert window.findChild(QWidget, name) is not None

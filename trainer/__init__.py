@@ -1,0 +1,1 @@
+"""Trainer for vae-digits: learns a VAE on MNIST-format data and exports it to ONNX."""

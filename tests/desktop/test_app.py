@@ -144,3 +144,17 @@ def test_named_widgets_exist(window):
 
     for name in ("drawCanvas", "latentMap", "manifoldGrid"):
         assert window.findChild(QWidget, name) is not None
+
+
+def test_without_any_model_the_window_opens_and_says_so(qtbot, monkeypatch, tmp_path):
+    monkeypatch.setenv("VAE_DIGITS_MODELS", str(tmp_path / "none"))
+    w = MainWindow(device="cpu")
+    qtbot.addWidget(w)
+    w.settings.remove("model")
+    w.open_initial_model(None)
+    w.show()
+    assert w.runtime is None and "No usable model folder" in w.last_error
+    w.canvas.clear()
+    w.update_grid()  # nothing to do, no crash
+    w.choose_grid_export()
+    assert w.last_error == "Open a model first."

@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
-
-T0 = time.perf_counter()  # for the launch-time benchmark (VAE_DIGITS_EXIT_AFTER_PAINT)
 
 
 def ensure_gui_app():
@@ -35,8 +32,8 @@ def run_gui(args) -> int:
 
 
 def _report_launch(app) -> None:
-    """Print seconds from interpreter start to the first painted window and the RSS, then quit."""
-    from desktop.bench_util import rss_mb
+    """Print seconds from process start to the first painted window and the RSS, then quit."""
+    from desktop.bench_util import rss_mb, seconds_since_process_start
 
-    print(f"first-paint {time.perf_counter() - T0:.3f} rss-mb {rss_mb():.1f}", flush=True)
+    print(f"first-paint {seconds_since_process_start():.2f} s rss-mb {rss_mb():.1f}", flush=True)
     app.quit()

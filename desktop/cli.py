@@ -93,12 +93,10 @@ def encode_image(runtime, path: str | Path) -> dict:
 
 
 def render_grid(runtime, n: int, rng) -> np.ndarray:
-    """(n*H, n*W) picture in [0, 1]: one batched decode of n*n latent points."""
-    from desktop.grids import assemble, grid_latents
+    """(n*H, n*W) uint8 picture: one batched decode of n*n latent points."""
+    from desktop.grids import decode_grid
 
-    h, w = runtime.card.image_size
-    z = grid_latents(n, rng, runtime.latent_dim)
-    return assemble(runtime.decode(z), n, h, w)
+    return decode_grid(runtime.decode, n, rng, runtime.latent_dim, *runtime.card.image_size)[0]
 
 
 def cmd_grid(args) -> int:
@@ -143,22 +141,27 @@ def cmd_info(args) -> int:
 
 
 def cmd_self_test(args) -> int:
-    from desktop.grids import PPF
+    from desktop.grids import PPF, grid_latents
     from desktop.pngio import read_gray, save_png
 
     rt = open_runtime(args)
-    picture = render_grid(rt, 15, PPF)
     h, w = rt.card.image_size
-    assert picture.shape == (15 * h, 15 * w) and np.isfinite(picture).all(), "grid decode failed"
+    problems = []
+    raw = rt.decode(grid_latents(15, PPF, rt.latent_dim))
+    if not (np.isfinite(raw).all() and 0 <= raw.min() and raw.max() <= 1):
+        problems.append("the decoder's grid output is not finite in [0, 1]")
+    picture = render_grid(rt, 15, PPF)
     # encode a digit: decode a class centre from the test latents, encode it back
     centre = rt.latents.z_mean[rt.latents.labels == rt.latents.labels[0]].mean(axis=0)
-    digit = rt.decode(centre[None])[0]
-    z_mean, _ = rt.encode(digit[None])
-    assert np.isfinite(z_mean).all(), "encode failed"
+    z_mean, _ = rt.encode(rt.decode(centre[None]))
+    if not np.isfinite(z_mean).all():
+        problems.append("the encoder's output is not finite")
     with tempfile.TemporaryDirectory() as tmp:
-        path = save_png(picture, Path(tmp) / "grid.png")
-        back = read_gray(path)
-        assert back.shape == picture.shape, "PNG round trip failed"
+        if read_gray(save_png(picture, Path(tmp) / "grid.png")).shape != (15 * h, 15 * w):
+            problems.append("the grid PNG did not read back at its size")
+    if problems:
+        print(f"vae-digits: self-test failed: {'; '.join(problems)}", file=sys.stderr)
+        return 1
     print(f"self-test passed: model {rt.name}, provider {rt.provider} ({rt.provider_note}), "
           f"grid 15x15, encoded a digit to {np.round(z_mean[0], 3).tolist()}")
     return 0

@@ -72,3 +72,20 @@ def grid_latents(n: int, rng: GridRange, latent_dim: int, axes=(0, 1), base: np.
 def assemble(images: np.ndarray, n: int, height: int, width: int) -> np.ndarray:
     """(n*n, H*W) tiles in row-major order -> one (n*H, n*W) picture, edge to edge."""
     return images.reshape(n, n, height, width).transpose(0, 2, 1, 3).reshape(n * height, n * width)
+
+
+def to_uint8(images: np.ndarray) -> np.ndarray:
+    """Intensities in [0, 1] -> uint8, rounded; works in place on `images` (float32)."""
+    np.clip(images, 0.0, 1.0, out=images)
+    images *= 255.0
+    images += 0.5
+    return images.astype(np.uint8)
+
+
+def decode_grid(decode, n: int, rng: GridRange, latent_dim: int, height: int, width: int,
+                axes=(0, 1), base: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """One batched `decode` call for the whole grid -> the (n*H, n*W) uint8 picture and the
+    (n*n, L) latent points, row-major with row 0 at the top. The decoder's output is turned
+    into bytes before assembly: a 60x60 grid moves 2.8 MB instead of 11 MB."""
+    z = grid_latents(n, rng, latent_dim, axes, base)
+    return assemble(to_uint8(decode(z)), n, height, width), z

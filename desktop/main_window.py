@@ -375,12 +375,11 @@ class MainWindow(QMainWindow):
         self.map.set_region(r.x0, r.x1, r.y0, r.y1, editable=index == 1)
         self.update_grid()
 
-    def render_grid(self) -> tuple[np.ndarray, int, grids.GridRange]:
-        """One batched decode of the n x n grid; returns (picture, n, range)."""
+    def render_grid(self) -> tuple[np.ndarray, int, grids.GridRange, np.ndarray]:
+        """One batched decode of the n x n grid: (picture, n, range, the tiles' shown coordinates)."""
         n, rng = self.n_spin.value(), self.grid_range()
-        h, w = self._image_size()
-        z = grids.grid_latents(n, rng, self.runtime.latent_dim, self.axes.axes(), self.axes.base())
-        picture = grids.assemble(self.runtime.decode(z), n, h, w)
+        picture, z = grids.decode_grid(self.runtime.decode, n, rng, self.runtime.latent_dim,
+                                       *self._image_size(), self.axes.axes(), self.axes.base())
         return picture, n, rng, z[:, self.axes.axes()]
 
     def update_grid(self) -> None:

@@ -110,8 +110,8 @@ class Latents:
     z_mean: np.ndarray  # (M, L) float32
     z_log_var: np.ndarray  # (M, L) float32
     labels: np.ndarray  # (M,) uint8
-    neg_elbo: np.ndarray  # (M,) float32, sorted copy kept for percentiles
-    _sorted: np.ndarray | None = None
+    neg_elbo: np.ndarray  # (M,) float32, each test image's negative ELBO
+    _sorted: np.ndarray | None = None  # neg_elbo sorted, for percentiles
 
     @classmethod
     def load(cls, card: ModelCard) -> "Latents":

@@ -21,15 +21,46 @@ from trainer.model import PRESETS, VAE, TrainConfig, VAEConfig, vae_loss
 log = logging.getLogger("vae-train")
 
 
+class UsageError(Exception):
+    """A request that cannot be met here (e.g. --device cuda without CUDA); str() is one line."""
+
+
 def build_optimizer(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
     if cfg.optimizer == "rmsprop":  # Keras' RMSprop defaults; torch's (alpha .99, eps 1e-8) differ
-        return torch.optim.RMSprop(model.parameters(), lr=cfg.lr, alpha=0.9, eps=1e-7,
-                                   weight_decay=cfg.weight_decay)
-    if cfg.optimizer == "adam":
-        return torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    if cfg.optimizer == "adamw":
-        return torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    raise ValueError(f"unknown optimizer {cfg.optimizer!r}")
+        opt = torch.optim.RMSprop(model.parameters(), lr=cfg.lr, alpha=0.9, eps=1e-7,
+                                  weight_decay=cfg.weight_decay)
+    elif cfg.optimizer == "adam":
+        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    elif cfg.optimizer == "adamw":
+        opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    else:
+        raise ValueError(f"unknown optimizer {cfg.optimizer!r}")
+    flush_tiny_state(opt)
+    return opt
+
+
+def flush_tiny_state(optimizer: torch.optim.Optimizer, every: int = 100, below: float = 1e-30) -> None:
+    """Every `every` steps, set optimizer state below `below` to exactly 0.
+
+    Running averages of squared gradients decay by 0.9 a step wherever the gradient is 0 (pixels
+    that are always black) and reach denormal floats after ~3 epochs, which the CPU handles
+    ~100x slower: epochs slowed from 0.74 s to 1.18 s by epoch 10. Zeroing them changes no update:
+    in float32, sqrt(v) + eps == eps for every v < 3.6e-29 (eps = 1e-7; Adam's 1e-8 likewise).
+    Flushing every 100 steps keeps values above 1e-30 * 0.9**100, far from the denormal range."""
+    steps = 0
+
+    def hook(opt, args, kwargs):
+        nonlocal steps
+        steps += 1
+        if steps % every:
+            return
+        with torch.no_grad():
+            for state in opt.state.values():
+                for value in state.values():
+                    if torch.is_tensor(value) and value.is_floating_point() and value.dim() > 0:
+                        value.masked_fill_(value.abs() < below, 0.0)
+
+    optimizer.register_step_post_hook(hook)
 
 
 def build_scheduler(optimizer, cfg: TrainConfig):
@@ -84,7 +115,7 @@ def pick_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise DataError("--device cuda: no CUDA device is available to torch")
+        raise UsageError("--device cuda: no CUDA device is available to torch")
     return torch.device(name)
 
 
@@ -151,10 +182,10 @@ def run(args) -> int:
     ckpt_path = Path(args.checkpoint) if args.checkpoint else out.with_name(out.name + ".ckpt.pt")
     if args.resume:
         if not ckpt_path.is_file():
-            raise DataError(f"{ckpt_path}: no checkpoint to resume from")
+            raise UsageError(f"{ckpt_path}: no checkpoint to resume from")
         state = torch.load(ckpt_path, map_location=device, weights_only=True)
         if state["model_config"] != model_cfg.to_dict():
-            raise DataError(f"{ckpt_path}: checkpoint was made with another model configuration")
+            raise UsageError(f"{ckpt_path}: checkpoint was made with another model configuration")
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -217,7 +248,7 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     try:
         sys.exit(run(args))
-    except DataError as e:
+    except (DataError, UsageError) as e:
         print(f"vae-train: {e}", file=sys.stderr)
         sys.exit(2)
 

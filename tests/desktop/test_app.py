@@ -17,6 +17,7 @@ def window(qtbot, seed_model):
     w.open_initial_model(str(seed_model))
     w.show()
     qtbot.waitExposed(w)
+    qtbot.wait(100)  # let pyqtgraph finish its first auto-range and layout
     return w
 
 
@@ -64,8 +65,9 @@ def test_grid_export_size_text_and_content(window, tmp_path):
     assert img.width() == img.height() == 7 * 28 * 3
     assert img.text("n") == "7" and img.text("Model") == "mnist-seed" and img.text("Range") == "ppf"
     picture, *_ = window.render_grid()
-    got = np.frombuffer(img.convertToFormat(QImage.Format.Format_Grayscale8).constBits(), np.uint8)
-    assert abs(got.reshape(img.height(), -1)[:img.height(), :img.width()][::3, ::3].mean() / 255 - picture.mean()) < 0.01
+    gray = img.convertToFormat(QImage.Format.Format_Grayscale8)
+    got = np.frombuffer(gray.constBits(), np.uint8).reshape(gray.height(), gray.bytesPerLine())[:, :gray.width()]
+    assert np.array_equal(got[::3, ::3], picture) and np.array_equal(got[1::3, 2::3], picture)  # 3x3 blocks
 
 
 def test_export_to_a_folder_that_cannot_be_written(window, tmp_path):
@@ -158,3 +160,33 @@ def test_without_any_model_the_window_opens_and_says_so(qtbot, monkeypatch, tmp_
     w.update_grid()  # nothing to do, no crash
     w.choose_grid_export()
     assert w.last_error == "Open a model first."
+
+
+def click(widget, pos):
+    """A pointer that arrives, presses and releases, as a hand does (pyqtgraph needs the move)."""
+    QTest.mouseMove(widget, pos)
+    QTest.mousePress(widget, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
+    QTest.qWait(30)
+    QTest.mouseRelease(widget, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
+
+
+def test_clicking_a_legend_entry_hides_and_shows_its_class(window, qtbot):
+    sample, _label = window.map.legend.items[1]  # the class "1"
+    pos = window.map.mapFromScene(sample.mapToScene(sample.boundingRect().center()))
+    assert window.map.class_visible(1)
+    click(window.map.viewport(), pos)
+    qtbot.waitUntil(lambda: not window.map.class_visible(1), timeout=2000)
+    assert window.map.class_visible(0)
+    click(window.map.viewport(), pos)
+    qtbot.waitUntil(lambda: window.map.class_visible(1), timeout=2000)
+
+
+def test_clicking_the_map_pins_a_point(window, qtbot):
+    vb = window.map.getPlotItem().vb
+    from PySide6.QtCore import QPointF
+
+    pos = window.map.mapFromScene(vb.mapViewToScene(QPointF(2.0, -3.0)))
+    with qtbot.waitSignal(window.map.sigClicked) as blocker:
+        click(window.map.viewport(), pos)
+    assert np.abs(blocker.args[0] - [2.0, -3.0]).max() < 0.1
+    assert window.pinned_view._image is not None

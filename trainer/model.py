@@ -20,8 +20,6 @@ class VAEConfig:
     latent_dim: int = 2  # size of z; 2 so the app can plot the latent plane directly
     activation: str = "relu"  # "relu" (reference) or "gelu"
     dropout: float = 0.0  # dropout after each hidden layer while training (0 in the reference)
-    arch: str = "mlp"  # "mlp" (reference) or "conv": two stride-2 convolutions each side
-    channels: tuple[int, ...] = (32, 64)  # conv only: channels after the first and second conv
 
     @property
     def input_dim(self) -> int:
@@ -34,7 +32,6 @@ class VAEConfig:
     def from_dict(cls, d: dict) -> "VAEConfig":
         d = dict(d)
         d["hidden"] = tuple(d["hidden"])
-        d["channels"] = tuple(d.get("channels", (32, 64)))
         return cls(**d)
 
 
@@ -66,9 +63,9 @@ PRESETS: dict[str, Preset] = {
         "The Keras tutorial's VAE: dense 784-256-2 encoder, 2-256-784 decoder, RMSprop.",
     ),
     "strong": Preset(
-        VAEConfig(hidden=(512, 512), activation="gelu", dropout=0.2),
-        TrainConfig(epochs=100, optimizer="adamw", lr=1e-3, weight_decay=1e-4, schedule="cosine"),
-        "Two 512-wide GELU layers each side with dropout 0.2, AdamW with cosine decay, still a 2-D latent.",
+        VAEConfig(hidden=(384, 384, 384, 384), activation="gelu", dropout=0.2),
+        TrainConfig(epochs=60, optimizer="adamw", lr=1e-3, weight_decay=1e-4, schedule="cosine"),
+        "Four 384-wide GELU layers each side with dropout 0.2, AdamW with cosine decay, still a 2-D latent.",
     ),
 }
 
@@ -81,27 +78,6 @@ def _mlp(sizes: list[int], act: type[nn.Module], dropout: float) -> nn.Sequentia
     return nn.Sequential(*layers)
 
 
-def _conv_encoder(cfg: VAEConfig, act) -> nn.Sequential:
-    """(B, D) -> (B, hidden[-1]): two 4x4 stride-2 convolutions (28 -> 14 -> 7), then dense."""
-    c1, c2 = cfg.channels
-    s = cfg.image_size // 4
-    return nn.Sequential(
-        nn.Unflatten(1, (1, cfg.image_size, cfg.image_size)),
-        nn.Conv2d(1, c1, 4, 2, 1), act(), nn.Conv2d(c1, c2, 4, 2, 1), act(),  # (B, c2, s, s)
-        nn.Flatten(), _mlp([c2 * s * s, *cfg.hidden], act, cfg.dropout))
-
-
-def _conv_decoder(cfg: VAEConfig, act) -> nn.Sequential:
-    """(B, L) -> (B, D) logits: dense up to (c2, s, s), two 4x4 stride-2 transposed convolutions."""
-    c1, c2 = cfg.channels
-    s = cfg.image_size // 4
-    return nn.Sequential(
-        _mlp([cfg.latent_dim, *reversed(cfg.hidden), c2 * s * s], act, cfg.dropout),
-        nn.Unflatten(1, (c2, s, s)),
-        nn.ConvTranspose2d(c2, c1, 4, 2, 1), act(), nn.ConvTranspose2d(c1, 1, 4, 2, 1),  # (B, 1, H, W)
-        nn.Flatten())
-
-
 class VAE(nn.Module):
     """Gaussian encoder q(z|x), Bernoulli decoder p(x|z), standard normal prior p(z)."""
 
@@ -110,11 +86,9 @@ class VAE(nn.Module):
         self.config = config
         act = {"relu": nn.ReLU, "gelu": nn.GELU}[config.activation]
         d, h, latent = config.input_dim, list(config.hidden), config.latent_dim
-        if config.arch == "conv":
-            self.encoder, self.decoder = _conv_encoder(config, act), _conv_decoder(config, act)
-        else:
-            self.encoder = _mlp([d, *h], act, config.dropout)
-            self.decoder = nn.Sequential(_mlp([latent, *reversed(h)], act, config.dropout), nn.Linear(h[0], d))
+        # creation order fixes the random initialisation, and with it the shipped models
+        self.encoder = _mlp([d, *h], act, config.dropout)
+        self.decoder = nn.Sequential(_mlp([latent, *reversed(h)], act, config.dropout), nn.Linear(h[0], d))
         self.z_mean = nn.Linear(h[-1], latent)
         self.z_log_var = nn.Linear(h[-1], latent)
 

@@ -41,3 +41,29 @@ def test_rmsprop_uses_keras_defaults():
     opt = build_optimizer(VAE(VAEConfig()), PRESETS["seed"].train)
     g = opt.param_groups[0]
     assert isinstance(opt, torch.optim.RMSprop) and (g["lr"], g["alpha"], g["eps"]) == (1e-3, 0.9, 1e-7)
+
+
+def test_flushing_tiny_optimizer_state_changes_no_update():
+    """Plain RMSprop lets state of always-zero gradients decay into denormals; the trainer's
+    optimizer zeroes it, and every parameter still comes out bit for bit the same."""
+    import copy
+
+    torch.manual_seed(0)
+    a = VAE(VAEConfig(hidden=(32,)))
+    b = copy.deepcopy(a)
+    flushed = build_optimizer(a, PRESETS["seed"].train)
+    plain = torch.optim.RMSprop(b.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
+    x = torch.rand(50, 784)
+    x[:, :200] = 0  # pixels that are always black: their first-layer gradients are exactly 0
+    for step in range(1000):
+        for model, opt in ((a, flushed), (b, plain)):
+            logits, mu, lv = model(x, torch.Generator().manual_seed(step))
+            opt.zero_grad()
+            vae_loss(logits, x, mu, lv)[0].backward()
+            opt.step()
+
+    def denormals(opt):
+        return sum(int(((s["square_avg"] != 0) & (s["square_avg"].abs() < 1.1754944e-38)).sum()) for s in opt.state.values())
+
+    assert denormals(plain) > 1000 and denormals(flushed) < denormals(plain) / 100
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))

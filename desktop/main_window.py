@@ -12,7 +12,7 @@ from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QInputDialog, QLabel, QLineEdit, QMainWindow, QMessageBox, QPushButton,
-                               QSlider, QSpinBox, QSplitter, QVBoxLayout, QWidget)
+                               QSlider, QSpinBox, QSplitter, QVBoxLayout)
 
 from desktop import grids
 from desktop.imaging import gray_to_ink, to_mnist

@@ -46,9 +46,10 @@ class LatentMap(pg.PlotWidget):
         self.marker = pg.ScatterPlotItem(size=14, symbol="+", pen=pg.mkPen("k", width=3), brush=None)
         self.hovered = pg.ScatterPlotItem(size=9, symbol="o", pen=ink, brush=pg.mkBrush(255, 255, 255, 160))
         self.pinned = pg.ScatterPlotItem(size=12, symbol="star", pen=ink, brush=pg.mkBrush("#ffd700"))
+        for item in (self.marker, self.hovered, self.pinned):
+            plot.addItem(item)
         for item in (self.sigma1, self.sigma2, self.marker, self.hovered, self.pinned):
-            item.setZValue(10)
-            plot.addItem(item) if item not in plot.items else None
+            item.setZValue(10)  # above the test set
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
@@ -124,6 +125,6 @@ class LatentMap(pg.PlotWidget):
         if event.button() != Qt.MouseButton.LeftButton or event.double():
             return
         xy = self._to_view(event.scenePos())
-        if xy is not None and not self.extent.sceneBoundingRect().contains(event.scenePos()) or \
-                (xy is not None and not self.extent.translatable):
+        on_editable_rectangle = self.extent.translatable and self.extent.sceneBoundingRect().contains(event.scenePos())
+        if xy is not None and not on_editable_rectangle:  # a click on the rectangle drags it instead
             self.sigClicked.emit(xy)

@@ -1,6 +1,4 @@
 """The main window driven by real mouse events, offscreen."""
-import json
-
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -190,3 +188,55 @@ def test_clicking_the_map_pins_a_point(window, qtbot):
         click(window.map.viewport(), pos)
     assert np.abs(blocker.args[0] - [2.0, -3.0]).max() < 0.1
     assert window.pinned_view._image is not None
+
+
+class FakeRuntime:
+    """A 3-D latent model stand-in: decode paints each tile with the mean of its z, and records z."""
+
+    def __init__(self, folder, device):
+        from pathlib import Path
+        from types import SimpleNamespace
+
+        from desktop.model_card import Latents
+
+        rng = np.random.default_rng(0)
+        self.latent_dim, self.pixels, self.name = 3, 784, "fake-3d"
+        self.provider, self.provider_note, self.last_ms = "CPUExecutionProvider", "CPU as requested", 0.0
+        self.card = SimpleNamespace(name=self.name, latent_dim=3, image_size=(28, 28), folder=Path(folder),
+                                    class_names=[str(i) for i in range(10)], data={})
+        z = rng.normal(size=(500, 3)).astype(np.float32)
+        nll = rng.normal(150, 10, 500).astype(np.float32)
+        self.latents = Latents(z, z * 0 - 1, rng.integers(0, 10, 500).astype(np.uint8), nll, np.sort(nll))
+        self.decoded = []
+
+    def encode(self, images):
+        n = len(images)
+        return np.tile([[0.1, 0.2, 0.3]], (n, 1)).astype(np.float32), np.full((n, 3), -1, np.float32)
+
+    def decode(self, z):
+        self.decoded.append(np.array(z))
+        return np.repeat(np.clip(z.mean(axis=1, keepdims=True), 0, 1), 784, axis=1).astype(np.float32)
+
+    def neg_elbo(self, image, z_mean, z_log_var):
+        return 150.0
+
+
+def test_more_than_two_latent_dimensions_pick_axes_and_fix_the_rest(qtbot, tmp_path):
+    w = MainWindow(device="cpu", runtime_factory=FakeRuntime)
+    qtbot.addWidget(w)
+    assert w.load_model(tmp_path)
+    assert not w.axes.isHidden()
+    w.axes.y_axis.setCurrentIndex(2)  # show z[0] against z[2]
+    w.axes._values[1].setValue(0.7)  # z[1] stays at 0.7
+    w.n_spin.setValue(4)
+    z = w.runtime.decoded[-1]
+    assert z.shape == (16, 3) and np.all(z[:, 1] == np.float32(0.7))
+    assert len(set(np.round(z[:, 0], 4))) == 4 and len(set(np.round(z[:, 2], 4))) == 4
+    shown = np.concatenate([item.getData()[0] for item in w.map._classes])
+    assert np.allclose(np.sort(shown), np.sort(w.runtime.latents.z_mean[:, 0]))
+    ys = np.concatenate([item.getData()[1] for item in w.map._classes])
+    assert np.allclose(np.sort(ys), np.sort(w.runtime.latents.z_mean[:, 2]))
+
+
+def test_two_dimensional_models_hide_the_axes_picker(window):
+    assert window.axes.isHidden()

@@ -42,7 +42,7 @@ def bench_window(model: str) -> None:
     app.processEvents()
     rt = w.runtime
     print(f"model {rt.name} on {rt.provider} ({rt.provider_note})")
-    c = w.canvas
+    c = w.view.canvas
     c.throttle_ms = 0  # every move encodes: the worst case
 
     def event(kind, x, y, buttons):
@@ -59,11 +59,11 @@ def bench_window(model: str) -> None:
     print(f"stroke event -> updated marker: {summarize(stroke[10:])}")
 
     for n in (15, 60):
-        w.n_spin.setValue(n)
+        w.view.n_spin.setValue(n)
 
         def grid_and_paint():
             w.update_grid()
-            w.grid.repaint()
+            w.view.grid.repaint()
 
         print(f"{n}x{n} grid decode + paint: {summarize(timed(grid_and_paint, 30))}")
     hover = timed(lambda: w.on_hover(np.array([0.3, -0.2], np.float32)), 200)

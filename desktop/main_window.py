@@ -10,20 +10,14 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
-                               QInputDialog, QLabel, QLineEdit, QMainWindow, QMessageBox, QPushButton,
-                               QSlider, QSpinBox, QSplitter, QVBoxLayout)
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox
 
 from desktop import grids
 from desktop.imaging import gray_to_ink, to_mnist
 from desktop.model_card import ModelError
 from desktop.pngio import ImageError, read_gray, save_image_atomic, save_png
 from desktop.resources import default_model, list_models
-from desktop.widgets.axes_picker import AxesPicker
-from desktop.widgets.canvas import DrawCanvas
-from desktop.widgets.digit_view import DigitView
-from desktop.widgets.latent_map import LatentMap
-from desktop.widgets.manifold import ManifoldGrid
+from desktop.widgets.main_view import MainView
 
 log = logging.getLogger(__name__)
 
@@ -64,88 +58,8 @@ class MainWindow(QMainWindow):
 
     # -- layout ----------------------------------------------------------------------------
     def _build_widgets(self) -> None:
-        self.canvas = DrawCanvas()
-        self.input_view = DigitView("28×28 input")
-        self.recon_view = DigitView("reconstruction")
-        self.hover_view = DigitView("hovered z")
-        self.pinned_view = DigitView("pinned z")
-        self.brush = QSlider(Qt.Orientation.Horizontal)
-        self.brush.setRange(4, 48)
-        self.brush.setValue(22)
-        self.brush.setToolTip("brush width")
-        self.clear_button = QPushButton("Clear")
-        self.undo_button = QPushButton("Undo")
-        self.coords = QLineEdit()
-        self.coords.setReadOnly(True)
-        self.coords.setPlaceholderText("draw a digit")
-        self.copy_button = QPushButton("Copy")
-        self.nll_label = QLabel("–")
-        self.typical_label = QLabel("–")
-        self.typical_label.setWordWrap(True)
-
-        left = QVBoxLayout()
-        left.addWidget(self.canvas)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Brush"))
-        row.addWidget(self.brush)
-        row.addWidget(self.undo_button)
-        row.addWidget(self.clear_button)
-        left.addLayout(row)
-        views = QHBoxLayout()
-        views.addWidget(self.input_view)
-        views.addWidget(self.recon_view)
-        left.addLayout(views)
-        form = QFormLayout()
-        zrow = QHBoxLayout()
-        zrow.addWidget(self.coords)
-        zrow.addWidget(self.copy_button)
-        form.addRow("z_mean", zrow)
-        form.addRow("−ELBO", self.nll_label)
-        form.addRow("typicality", self.typical_label)
-        left.addLayout(form)
-        left.addStretch(1)
-
-        self.map = LatentMap()
-        self.axes = AxesPicker()
-        middle = QVBoxLayout()
-        middle.addWidget(self.axes)
-        middle.addWidget(self.map, 1)
-        previews = QHBoxLayout()
-        previews.addWidget(self.hover_view)
-        previews.addWidget(self.pinned_view)
-        previews.addStretch(1)
-        self.export_map_button = QPushButton("Export map…")
-        previews.addWidget(self.export_map_button)
-        middle.addLayout(previews)
-
-        self.grid = ManifoldGrid()
-        self.n_spin = QSpinBox()
-        self.n_spin.setRange(grids.MIN_N, grids.MAX_N)
-        self.n_spin.setValue(15)
-        self.range_mode = QComboBox()
-        self.range_mode.addItems(["reference: norm.ppf(0.05…0.95)", "rectangle on the map"])
-        self.export_grid_button = QPushButton("Export PNG…")
-        grid_box = QVBoxLayout()
-        controls = QHBoxLayout()
-        controls.addWidget(QLabel("n"))
-        controls.addWidget(self.n_spin)
-        controls.addWidget(self.range_mode, 1)
-        controls.addWidget(self.export_grid_button)
-        grid_box.addLayout(controls)
-        grid_box.addWidget(self.grid, 1)
-
-        def panel(title, layout):
-            box = QGroupBox(title)
-            box.setLayout(layout)
-            return box
-
-        split = QSplitter()
-        split.addWidget(panel("Draw", left))
-        split.addWidget(panel("Latent map (test set)", middle))
-        split.addWidget(panel("Manifold grid", grid_box))
-        split.setStretchFactor(1, 1)
-        split.setStretchFactor(2, 1)
-        self.setCentralWidget(split)
+        self.view = MainView()
+        self.setCentralWidget(self.view)
         self.model_label, self.provider_label, self.time_label = QLabel(), QLabel(), QLabel()
         for w in (self.model_label, self.provider_label, self.time_label):
             self.statusBar().addPermanentWidget(w)
@@ -161,8 +75,8 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         self._action(file, "Quit", self.close, QKeySequence.StandardKey.Quit)
         edit = bar.addMenu("&Edit")
-        self.undo_action = self._action(edit, "Undo stroke", self.canvas.undo, QKeySequence.StandardKey.Undo)
-        self.clear_action = self._action(edit, "Clear drawing", self.canvas.clear, "Ctrl+L")
+        self.undo_action = self._action(edit, "Undo stroke", self.view.canvas.undo, QKeySequence.StandardKey.Undo)
+        self.clear_action = self._action(edit, "Clear drawing", self.view.canvas.clear, "Ctrl+L")
         self._action(edit, "Copy coordinates", self.copy_coordinates, "Ctrl+Shift+C")
         self.model_menu = bar.addMenu("&Model")
         self.model_group = QActionGroup(self)
@@ -177,22 +91,22 @@ class MainWindow(QMainWindow):
         return action
 
     def _connect(self) -> None:
-        self.canvas.sigDrawingChanging.connect(self.on_drawing)
-        self.canvas.sigDrawingChanged.connect(self.on_drawing)
-        self.canvas.sigFileDropped.connect(self.load_image)
-        self.brush.valueChanged.connect(self.canvas.set_brush_width)
-        self.clear_button.clicked.connect(self.canvas.clear)
-        self.undo_button.clicked.connect(self.canvas.undo)
-        self.copy_button.clicked.connect(self.copy_coordinates)
-        self.map.sigHovered.connect(self.on_hover)
-        self.map.sigClicked.connect(self.on_pin)
-        self.map.sigRegionChanging.connect(lambda _: self.update_grid())
-        self.n_spin.valueChanged.connect(lambda _: self.update_grid())
-        self.range_mode.currentIndexChanged.connect(self._on_range_mode)
-        self.export_grid_button.clicked.connect(self.choose_grid_export)
-        self.export_map_button.clicked.connect(self.choose_map_export)
-        self.axes.sigChanged.connect(self._on_axes_changed)
-        self.grid.sigTileHovered.connect(self._on_tile_hovered)
+        self.view.canvas.sigDrawingChanging.connect(self.on_drawing)
+        self.view.canvas.sigDrawingChanged.connect(self.on_drawing)
+        self.view.canvas.sigFileDropped.connect(self.load_image)
+        self.view.brush.valueChanged.connect(self.view.canvas.set_brush_width)
+        self.view.clear_button.clicked.connect(self.view.canvas.clear)
+        self.view.undo_button.clicked.connect(self.view.canvas.undo)
+        self.view.copy_button.clicked.connect(self.copy_coordinates)
+        self.view.map.sigHovered.connect(self.on_hover)
+        self.view.map.sigClicked.connect(self.on_pin)
+        self.view.map.sigRegionChanging.connect(lambda _: self.update_grid())
+        self.view.n_spin.valueChanged.connect(lambda _: self.update_grid())
+        self.view.range_mode.currentIndexChanged.connect(self._on_range_mode)
+        self.view.export_grid_button.clicked.connect(self.choose_grid_export)
+        self.view.export_map_button.clicked.connect(self.choose_map_export)
+        self.view.axes.sigChanged.connect(self._on_axes_changed)
+        self.view.grid.sigTileHovered.connect(self._on_tile_hovered)
 
     # -- settings --------------------------------------------------------------------------
     def _restore_settings(self) -> None:
@@ -201,14 +115,14 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 760)
-        self.brush.setValue(int(self.settings.value("brush", 22)))
-        self.n_spin.setValue(int(self.settings.value("grid_n", 15)))
+        self.view.brush.setValue(int(self.settings.value("brush", 22)))
+        self.view.n_spin.setValue(int(self.settings.value("grid_n", 15)))
         self.export_scale = int(self.settings.value("export_scale", 2))
 
     def closeEvent(self, event):
         self.settings.setValue("geometry", self.saveGeometry())
-        self.settings.setValue("brush", self.brush.value())
-        self.settings.setValue("grid_n", self.n_spin.value())
+        self.settings.setValue("brush", self.view.brush.value())
+        self.settings.setValue("grid_n", self.view.n_spin.value())
         self.settings.setValue("export_scale", self.export_scale)
         if self.runtime is not None:
             self.settings.setValue("model", str(self.runtime.card.folder))
@@ -247,7 +161,7 @@ class MainWindow(QMainWindow):
             return False
         self.runtime = runtime
         card = runtime.card
-        self.axes.set_latent_dim(runtime.latent_dim)
+        self.view.axes.set_latent_dim(runtime.latent_dim)
         self._show_latents()
         self.model_label.setText(f"model: {card.name}")
         self.provider_label.setText(f"provider: {runtime.provider.replace('ExecutionProvider', '')}")
@@ -255,7 +169,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"{card.name} on {runtime.provider} ({runtime.provider_note})", 8000)
         self.setWindowTitle(f"vae-digits — {card.name}")
         self._refresh_model_menu()
-        self.on_drawing(None if self.canvas.is_empty() else self.canvas.ink())
+        self.on_drawing(None if self.view.canvas.is_empty() else self.view.canvas.ink())
         self.update_grid()
         return True
 
@@ -277,16 +191,16 @@ class MainWindow(QMainWindow):
 
     def _show_latents(self) -> None:
         lat = self.runtime.latents
-        ax = self.axes.axes()
-        self.map.set_points(lat.z_mean[:, ax], lat.labels, self.runtime.card.class_names)
-        self.map.set_pinned(None)
+        ax = self.view.axes.axes()
+        self.view.map.set_points(lat.z_mean[:, ax], lat.labels, self.runtime.card.class_names)
+        self.view.map.set_pinned(None)
         self._pinned = None
-        self.pinned_view.set_image(None)
+        self.view.pinned_view.set_image(None)
 
     def _on_axes_changed(self) -> None:
         if self.runtime is not None:
             self._show_latents()
-            self.on_drawing(None if self.canvas.is_empty() else self.canvas.ink())
+            self.on_drawing(None if self.view.canvas.is_empty() else self.view.canvas.ink())
             self.update_grid()
 
     # -- drawing ---------------------------------------------------------------------------
@@ -294,33 +208,33 @@ class MainWindow(QMainWindow):
         """Canvas ink -> 28x28 input -> encode -> marker, reconstruction and typicality."""
         x = None if ink is None else to_mnist(ink, size=self._image_size()[0])
         self._drawing = x
-        self.input_view.set_image(x)
+        self.view.input_view.set_image(x)
         if x is None or self.runtime is None:
-            self.recon_view.set_image(None)
-            self.map.set_marker(None)
-            self.coords.clear()
-            self.nll_label.setText("–")
-            self.typical_label.setText("–")
+            self.view.recon_view.set_image(None)
+            self.view.map.set_marker(None)
+            self.view.coords.clear()
+            self.view.nll_label.setText("–")
+            self.view.typical_label.setText("–")
             return
         rt = self.runtime
         z_mean, z_log_var = rt.encode(x.reshape(1, -1))
         z_mean, z_log_var = z_mean[0], z_log_var[0]
-        self.recon_view.set_image(rt.decode(z_mean[None])[0].reshape(x.shape))
-        ax = self.axes.axes()
-        self.map.set_marker(z_mean[ax], np.exp(0.5 * z_log_var[ax]))
-        self.coords.setText(", ".join(f"{v:.4f}" for v in z_mean))
+        self.view.recon_view.set_image(rt.decode(z_mean[None])[0].reshape(x.shape))
+        ax = self.view.axes.axes()
+        self.view.map.set_marker(z_mean[ax], np.exp(0.5 * z_log_var[ax]))
+        self.view.coords.setText(", ".join(f"{v:.4f}" for v in z_mean))
         nll = rt.neg_elbo(x.ravel(), z_mean, z_log_var)
         pct = rt.latents.percentile(nll)
-        self.nll_label.setText(f"{nll:.1f} nats")
+        self.view.nll_label.setText(f"{nll:.1f} nats")
         verdict = ("typical digit" if pct <= 90 else "unusual" if pct <= 99 else "unlike any test digit")
-        self.typical_label.setText(f"higher than {pct:.1f}% of test digits — {verdict}")
+        self.view.typical_label.setText(f"higher than {pct:.1f}% of test digits — {verdict}")
         self._show_time()
 
     def _image_size(self) -> tuple[int, int]:
         return self.runtime.card.image_size if self.runtime is not None else (28, 28)
 
     def copy_coordinates(self) -> None:
-        QApplication.clipboard().setText(self.coords.text())
+        QApplication.clipboard().setText(self.view.coords.text())
 
     def choose_image(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open image", "", "Images (*.png *.jpg *.jpeg *.bmp *.gif *.pgm)")
@@ -335,22 +249,22 @@ class MainWindow(QMainWindow):
         except ImageError as e:
             self.show_error(str(e))
             return False
-        self.canvas.set_picture(ink)
+        self.view.canvas.set_picture(ink)
         return True
 
     # -- hover and pin ---------------------------------------------------------------------
     def _latent_point(self, xy: np.ndarray) -> np.ndarray:
-        z = self.axes.base().copy()
-        z[self.axes.axes()] = xy
+        z = self.view.axes.base().copy()
+        z[self.view.axes.axes()] = xy
         return z
 
     def on_hover(self, xy: np.ndarray) -> None:
         if self.runtime is None:
             return
         h, w = self._image_size()
-        self.hover_view.set_image(self.runtime.decode(self._latent_point(xy)[None])[0].reshape(h, w))
-        self.hover_view.setToolTip(f"z = ({xy[0]:.3f}, {xy[1]:.3f})")
-        self.map.set_hovered(xy)
+        self.view.hover_view.set_image(self.runtime.decode(self._latent_point(xy)[None])[0].reshape(h, w))
+        self.view.hover_view.setToolTip(f"z = ({xy[0]:.3f}, {xy[1]:.3f})")
+        self.view.map.set_hovered(xy)
         self._show_time()
 
     def on_pin(self, xy: np.ndarray) -> None:
@@ -358,43 +272,43 @@ class MainWindow(QMainWindow):
             return
         h, w = self._image_size()
         self._pinned = xy
-        self.pinned_view.set_image(self.runtime.decode(self._latent_point(xy)[None])[0].reshape(h, w))
-        self.pinned_view.setToolTip(f"z = ({xy[0]:.3f}, {xy[1]:.3f})")
-        self.map.set_pinned(xy)
+        self.view.pinned_view.set_image(self.runtime.decode(self._latent_point(xy)[None])[0].reshape(h, w))
+        self.view.pinned_view.setToolTip(f"z = ({xy[0]:.3f}, {xy[1]:.3f})")
+        self.view.map.set_pinned(xy)
         self.statusBar().showMessage(f"pinned z = ({xy[0]:.4f}, {xy[1]:.4f})", 5000)
 
     # -- grid ------------------------------------------------------------------------------
     def grid_range(self) -> grids.GridRange:
-        if self.range_mode.currentIndex() == 0:
+        if self.view.range_mode.currentIndex() == 0:
             return grids.PPF
-        x0, x1, y0, y1 = self.map.region()
+        x0, x1, y0, y1 = self.view.map.region()
         return grids.GridRange(x0, x1, y0, y1)
 
     def _on_range_mode(self, index: int) -> None:
         r = grids.PPF if index == 0 else self.grid_range()
-        self.map.set_region(r.x0, r.x1, r.y0, r.y1, editable=index == 1)
+        self.view.map.set_region(r.x0, r.x1, r.y0, r.y1, editable=index == 1)
         self.update_grid()
 
     def render_grid(self) -> tuple[np.ndarray, int, grids.GridRange, np.ndarray]:
         """One batched decode of the n x n grid: (picture, n, range, the tiles' shown coordinates)."""
-        n, rng = self.n_spin.value(), self.grid_range()
+        n, rng = self.view.n_spin.value(), self.grid_range()
         picture, z = grids.decode_grid(self.runtime.decode, n, rng, self.runtime.latent_dim,
-                                       *self._image_size(), self.axes.axes(), self.axes.base())
-        return picture, n, rng, z[:, self.axes.axes()]
+                                       *self._image_size(), self.view.axes.axes(), self.view.axes.base())
+        return picture, n, rng, z[:, self.view.axes.axes()]
 
     def update_grid(self) -> None:
         if self.runtime is None:
             return
         t = time.perf_counter()
         picture, n, rng, coords = self.render_grid()
-        self.grid.set_grid(picture, n, coords)
+        self.view.grid.set_grid(picture, n, coords)
         if rng.ppf:
-            self.map.set_region(rng.x0, rng.x1, rng.y0, rng.y1, editable=False)
+            self.view.map.set_region(rng.x0, rng.x1, rng.y0, rng.y1, editable=False)
         self._grid_ms = 1000 * (time.perf_counter() - t)
         self._show_time()
 
     def _on_tile_hovered(self, row: int, col: int) -> None:
-        n = self.n_spin.value()
+        n = self.view.n_spin.value()
         xs, ys = grids.axes_values(n, self.grid_range())
         self.statusBar().showMessage(f"tile row {row + 1}, column {col + 1}: z = ({xs[col]:.3f}, {ys[n - 1 - row]:.3f})", 3000)
 
@@ -405,7 +319,7 @@ class MainWindow(QMainWindow):
         scale, ok = QInputDialog.getInt(self, "Export grid", "Pixel scale (1–8):", self.export_scale, 1, 8)
         if not ok:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export grid as PNG", f"grid-{self.n_spin.value()}.png", "PNG (*.png)")
+        path, _ = QFileDialog.getSaveFileName(self, "Export grid as PNG", f"grid-{self.view.n_spin.value()}.png", "PNG (*.png)")
         if path:
             self.export_grid(path, scale)
 
@@ -429,7 +343,7 @@ class MainWindow(QMainWindow):
     def export_map(self, path: str) -> bool:
         """The map as shown, at the screen's pixel ratio."""
         try:
-            save_image_atomic(self.map.grab().toImage(), path, {"Model": self.runtime.name if self.runtime else ""})
+            save_image_atomic(self.view.map.grab().toImage(), path, {"Model": self.runtime.name if self.runtime else ""})
         except ImageError as e:
             self.show_error(str(e))
             return False

@@ -24,7 +24,7 @@ def main() -> None:
     w.show()
 
     def draw():
-        c = w.canvas
+        c = w.view.canvas
         t = np.linspace(0, 1, 30)  # a hand-drawn "2": an arc over the top, a diagonal, a base
         pts = [(140 + 55 * np.cos(a), 100 - 55 * np.sin(a)) for a in np.pi * (1.0 - 1.3 * t)]
         pts += [(pts[-1][0] + (85 - pts[-1][0]) * s, pts[-1][1] + (225 - pts[-1][1]) * s) for s in t[1:]]

@@ -27,37 +27,37 @@ def draw(canvas, points):
 
 
 def test_vertical_bar_encodes_among_the_ones(window, qtbot):
-    with qtbot.waitSignal(window.canvas.sigDrawingChanged) as blocker:
-        draw(window.canvas, [QPoint(140, y) for y in range(40, 241, 8)])
+    with qtbot.waitSignal(window.view.canvas.sigDrawingChanged) as blocker:
+        draw(window.view.canvas, [QPoint(140, y) for y in range(40, 241, 8)])
     assert blocker.args[0] is not None
-    z = np.array([float(v) for v in window.coords.text().split(",")])
+    z = np.array([float(v) for v in window.view.coords.text().split(",")])
     lat = window.runtime.latents
     nearest = np.argsort(np.linalg.norm(lat.z_mean - z, axis=1))[:50]
     assert np.mean(lat.labels[nearest] == 1) > 0.8
-    assert window.map.marker.data["x"][0] == pytest.approx(z[0], abs=1e-4)
-    assert window.recon_view._image is not None
+    assert window.view.map.marker.data["x"][0] == pytest.approx(z[0], abs=1e-4)
+    assert window.view.recon_view._image is not None
 
 
 def test_live_encoding_while_drawing_is_throttled(window, qtbot):
     seen = []
-    window.canvas.sigDrawingChanging.connect(lambda ink: seen.append(ink))
-    window.canvas.throttle_ms = 10_000  # nothing but the press within one throttle window
-    draw(window.canvas, [QPoint(100, y) for y in range(50, 200, 5)])
+    window.view.canvas.sigDrawingChanging.connect(lambda ink: seen.append(ink))
+    window.view.canvas.throttle_ms = 10_000  # nothing but the press within one throttle window
+    draw(window.view.canvas, [QPoint(100, y) for y in range(50, 200, 5)])
     assert len(seen) == 1
 
 
 def test_undo_and_clear(window):
-    draw(window.canvas, [QPoint(140, y) for y in range(40, 241, 8)])
-    draw(window.canvas, [QPoint(x, 140) for x in range(40, 241, 8)])
-    two = window.coords.text()
+    draw(window.view.canvas, [QPoint(140, y) for y in range(40, 241, 8)])
+    draw(window.view.canvas, [QPoint(x, 140) for x in range(40, 241, 8)])
+    two = window.view.coords.text()
     QTest.keySequence(window, "Ctrl+Z")
-    assert window.coords.text() != two and window.coords.text()
+    assert window.view.coords.text() != two and window.view.coords.text()
     QTest.keySequence(window, "Ctrl+L")
-    assert window.coords.text() == "" and window.canvas.is_empty()
+    assert window.view.coords.text() == "" and window.view.canvas.is_empty()
 
 
 def test_grid_export_size_text_and_content(window, tmp_path):
-    window.n_spin.setValue(7)
+    window.view.n_spin.setValue(7)
     assert window.export_grid(str(tmp_path / "g.png"), 3)
     img = QImage(str(tmp_path / "g.png"))
     assert img.width() == img.height() == 7 * 28 * 3
@@ -97,35 +97,35 @@ def test_hover_decodes_and_click_pins(window, qtbot):
     """pyqtgraph's scene reports pointer moves in scene coordinates; the map turns them into z."""
     from PySide6.QtCore import QPointF
 
-    vb = window.map.getPlotItem().vb
-    with qtbot.waitSignal(window.map.sigHovered) as blocker:
-        window.map.scene().sigMouseMoved.emit(vb.mapViewToScene(QPointF(0.5, -0.25)))
+    vb = window.view.map.getPlotItem().vb
+    with qtbot.waitSignal(window.view.map.sigHovered) as blocker:
+        window.view.map.scene().sigMouseMoved.emit(vb.mapViewToScene(QPointF(0.5, -0.25)))
     assert np.abs(blocker.args[0] - [0.5, -0.25]).max() < 1e-3
-    assert window.hover_view._image is not None and window.map.hovered.data["x"][0] == pytest.approx(0.5, abs=1e-3)
+    assert window.view.hover_view._image is not None and window.view.map.hovered.data["x"][0] == pytest.approx(0.5, abs=1e-3)
     window.on_pin(np.array([0.5, -0.5], np.float32))
-    assert window.pinned_view._image is not None and window.map.pinned.data["x"][0] == 0.5
+    assert window.view.pinned_view._image is not None and window.view.map.pinned.data["x"][0] == 0.5
 
 
 def test_rectangle_mode_follows_the_map_region(window):
-    window.range_mode.setCurrentIndex(1)
-    window.map.set_region(-1, 1, 0, 2, editable=True)
+    window.view.range_mode.setCurrentIndex(1)
+    window.view.map.set_region(-1, 1, 0, 2, editable=True)
     window.update_grid()
     r = window.grid_range()
     assert (r.x0, r.x1, r.y0, r.y1, r.ppf) == (-1, 1, 0, 2, False)
 
 
 def test_grid_n_range_is_2_to_60(window):
-    assert (window.n_spin.minimum(), window.n_spin.maximum()) == (2, 60)
-    window.n_spin.setValue(60)
-    assert window.grid._n == 60
+    assert (window.view.n_spin.minimum(), window.view.n_spin.maximum()) == (2, 60)
+    window.view.n_spin.setValue(60)
+    assert window.view.grid._n == 60
 
 
 def test_settings_persist(qtbot, window, seed_model):
-    window.n_spin.setValue(23)
+    window.view.n_spin.setValue(23)
     window.close()
     again = MainWindow(device="cpu")
     qtbot.addWidget(again)
-    assert again.n_spin.value() == 23
+    assert again.view.n_spin.value() == 23
 
 
 def test_image_file_is_encoded(window, tmp_path, seed_model):
@@ -135,7 +135,7 @@ def test_image_file_is_encoded(window, tmp_path, seed_model):
     pic[10:50, 18:23] = 0  # dark bar on white paper
     save_png(pic, tmp_path / "one.png")
     assert window.load_image(str(tmp_path / "one.png"))
-    assert window.coords.text()
+    assert window.view.coords.text()
     assert not window.load_image(str(tmp_path / "missing.png")) and "file not found" in window.last_error
 
 
@@ -154,7 +154,7 @@ def test_without_any_model_the_window_opens_and_says_so(qtbot, monkeypatch, tmp_
     w.open_initial_model(None)
     w.show()
     assert w.runtime is None and "No usable model folder" in w.last_error
-    w.canvas.clear()
+    w.view.canvas.clear()
     w.update_grid()  # nothing to do, no crash
     w.choose_grid_export()
     assert w.last_error == "Open a model first."
@@ -169,25 +169,25 @@ def click(widget, pos):
 
 
 def test_clicking_a_legend_entry_hides_and_shows_its_class(window, qtbot):
-    sample, _label = window.map.legend.items[1]  # the class "1"
-    pos = window.map.mapFromScene(sample.mapToScene(sample.boundingRect().center()))
-    assert window.map.class_visible(1)
-    click(window.map.viewport(), pos)
-    qtbot.waitUntil(lambda: not window.map.class_visible(1), timeout=2000)
-    assert window.map.class_visible(0)
-    click(window.map.viewport(), pos)
-    qtbot.waitUntil(lambda: window.map.class_visible(1), timeout=2000)
+    sample, _label = window.view.map.legend.items[1]  # the class "1"
+    pos = window.view.map.mapFromScene(sample.mapToScene(sample.boundingRect().center()))
+    assert window.view.map.class_visible(1)
+    click(window.view.map.viewport(), pos)
+    qtbot.waitUntil(lambda: not window.view.map.class_visible(1), timeout=2000)
+    assert window.view.map.class_visible(0)
+    click(window.view.map.viewport(), pos)
+    qtbot.waitUntil(lambda: window.view.map.class_visible(1), timeout=2000)
 
 
 def test_clicking_the_map_pins_a_point(window, qtbot):
-    vb = window.map.getPlotItem().vb
+    vb = window.view.map.getPlotItem().vb
     from PySide6.QtCore import QPointF
 
-    pos = window.map.mapFromScene(vb.mapViewToScene(QPointF(2.0, -3.0)))
-    with qtbot.waitSignal(window.map.sigClicked) as blocker:
-        click(window.map.viewport(), pos)
+    pos = window.view.map.mapFromScene(vb.mapViewToScene(QPointF(2.0, -3.0)))
+    with qtbot.waitSignal(window.view.map.sigClicked) as blocker:
+        click(window.view.map.viewport(), pos)
     assert np.abs(blocker.args[0] - [2.0, -3.0]).max() < 0.1
-    assert window.pinned_view._image is not None
+    assert window.view.pinned_view._image is not None
 
 
 class FakeRuntime:
@@ -225,18 +225,18 @@ def test_more_than_two_latent_dimensions_pick_axes_and_fix_the_rest(qtbot, tmp_p
     w = MainWindow(device="cpu", runtime_factory=FakeRuntime)
     qtbot.addWidget(w)
     assert w.load_model(tmp_path)
-    assert not w.axes.isHidden()
-    w.axes.y_axis.setCurrentIndex(2)  # show z[0] against z[2]
-    w.axes._values[1].setValue(0.7)  # z[1] stays at 0.7
-    w.n_spin.setValue(4)
+    assert not w.view.axes.isHidden()
+    w.view.axes.y_axis.setCurrentIndex(2)  # show z[0] against z[2]
+    w.view.axes._values[1].setValue(0.7)  # z[1] stays at 0.7
+    w.view.n_spin.setValue(4)
     z = w.runtime.decoded[-1]
     assert z.shape == (16, 3) and np.all(z[:, 1] == np.float32(0.7))
     assert len(set(np.round(z[:, 0], 4))) == 4 and len(set(np.round(z[:, 2], 4))) == 4
-    shown = np.concatenate([item.getData()[0] for item in w.map._classes])
+    shown = np.concatenate([item.getData()[0] for item in w.view.map._classes])
     assert np.allclose(np.sort(shown), np.sort(w.runtime.latents.z_mean[:, 0]))
-    ys = np.concatenate([item.getData()[1] for item in w.map._classes])
+    ys = np.concatenate([item.getData()[1] for item in w.view.map._classes])
     assert np.allclose(np.sort(ys), np.sort(w.runtime.latents.z_mean[:, 2]))
 
 
 def test_two_dimensional_models_hide_the_axes_picker(window):
-    assert window.axes.isHidden()
+    assert window.view.axes.isHidden()

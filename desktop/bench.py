@@ -27,6 +27,16 @@ def timed(fn, repeat: int) -> list[float]:
     return out
 
 
+def _private_settings() -> None:
+    """Keep the benchmark's window from reading or overwriting the user's saved settings."""
+    import tempfile
+
+    from PySide6.QtCore import QSettings
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp(prefix="vae-digits-bench-"))
+
+
 def bench_window(model: str) -> None:
     from PySide6.QtCore import QEvent, QPointF, Qt
     from PySide6.QtGui import QMouseEvent
@@ -36,6 +46,7 @@ def bench_window(model: str) -> None:
     from desktop.main_window import MainWindow
 
     app = ensure_gui_app()
+    _private_settings()
     w = MainWindow(device="auto")
     w.open_initial_model(model)
     w.show()
@@ -65,7 +76,7 @@ def bench_window(model: str) -> None:
             w.update_grid()
             w.view.grid.repaint()
 
-        print(f"{n}x{n} grid decode + paint: {summarize(timed(grid_and_paint, 30))}")
+        print(f"{n}x{n} grid decode + paint: {summarize(timed(grid_and_paint, 200 if n == 15 else 50))}")
     hover = timed(lambda: w.on_hover(np.array([0.3, -0.2], np.float32)), 200)
     print(f"hover decode + preview: {summarize(hover)}")
     z = grid_latents(15, PPF, rt.latent_dim)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRect, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from desktop.pngio import to_qimage
@@ -29,7 +29,9 @@ class ManifoldGrid(QWidget):
         self._coords: np.ndarray | None = None  # (n*n, 2) the shown axes' values, row-major
 
     def set_grid(self, picture: np.ndarray, n: int, coords: np.ndarray) -> None:
-        self._image, self._n, self._coords = to_qimage(picture), n, coords
+        # RGB32 is the raster engine's own format: drawing it scaled costs half of Grayscale8
+        self._image = to_qimage(picture).convertToFormat(QImage.Format.Format_RGB32)
+        self._n, self._coords = n, coords
         self.update()
 
     def target_rect(self) -> QRect:

@@ -141,16 +141,16 @@ def cmd_info(args) -> int:
 
 
 def cmd_self_test(args) -> int:
-    from desktop.grids import PPF, grid_latents
+    from desktop.grids import PPF, assemble, grid_latents, to_uint8
     from desktop.pngio import read_gray, save_png
 
     rt = open_runtime(args)
     h, w = rt.card.image_size
     problems = []
-    raw = rt.decode(grid_latents(15, PPF, rt.latent_dim))
+    raw = rt.decode(grid_latents(15, PPF, rt.latent_dim))  # the one decode of the grid
     if not (np.isfinite(raw).all() and 0 <= raw.min() and raw.max() <= 1):
         problems.append("the decoder's grid output is not finite in [0, 1]")
-    picture = render_grid(rt, 15, PPF)
+    picture = assemble(to_uint8(raw), 15, h, w)
     # encode a digit: decode a class centre from the test latents, encode it back
     centre = rt.latents.z_mean[rt.latents.labels == rt.latents.labels[0]].mean(axis=0)
     z_mean, _ = rt.encode(rt.decode(centre[None]))

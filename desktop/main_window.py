@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from pathlib import Path
 
 import numpy as np
@@ -48,8 +47,6 @@ class MainWindow(QMainWindow):
         self.settings = QSettings()
         self.last_error: str | None = None
         self._painted = False
-        self._drawing: np.ndarray | None = None  # the last 28x28 input
-        self._pinned: np.ndarray | None = None
         self.setWindowTitle("vae-digits")
         self._build_widgets()
         self._build_menus()
@@ -194,7 +191,6 @@ class MainWindow(QMainWindow):
         ax = self.view.axes.axes()
         self.view.map.set_points(lat.z_mean[:, ax], lat.labels, self.runtime.card.class_names)
         self.view.map.set_pinned(None)
-        self._pinned = None
         self.view.pinned_view.set_image(None)
 
     def _on_axes_changed(self) -> None:
@@ -207,7 +203,6 @@ class MainWindow(QMainWindow):
     def on_drawing(self, ink) -> None:
         """Canvas ink -> 28x28 input -> encode -> marker, reconstruction and typicality."""
         x = None if ink is None else to_mnist(ink, size=self._image_size()[0])
-        self._drawing = x
         self.view.input_view.set_image(x)
         if x is None or self.runtime is None:
             self.view.recon_view.set_image(None)
@@ -271,7 +266,6 @@ class MainWindow(QMainWindow):
         if self.runtime is None:
             return
         h, w = self._image_size()
-        self._pinned = xy
         self.view.pinned_view.set_image(self.runtime.decode(self._latent_point(xy)[None])[0].reshape(h, w))
         self.view.pinned_view.setToolTip(f"z = ({xy[0]:.3f}, {xy[1]:.3f})")
         self.view.map.set_pinned(xy)
@@ -285,7 +279,7 @@ class MainWindow(QMainWindow):
         return grids.GridRange(x0, x1, y0, y1)
 
     def _on_range_mode(self, index: int) -> None:
-        r = grids.PPF if index == 0 else self.grid_range()
+        r = self.grid_range()
         self.view.map.set_region(r.x0, r.x1, r.y0, r.y1, editable=index == 1)
         self.update_grid()
 
@@ -299,12 +293,10 @@ class MainWindow(QMainWindow):
     def update_grid(self) -> None:
         if self.runtime is None:
             return
-        t = time.perf_counter()
         picture, n, rng, coords = self.render_grid()
         self.view.grid.set_grid(picture, n, coords)
         if rng.ppf:
             self.view.map.set_region(rng.x0, rng.x1, rng.y0, rng.y1, editable=False)
-        self._grid_ms = 1000 * (time.perf_counter() - t)
         self._show_time()
 
     def _on_tile_hovered(self, row: int, col: int) -> None:

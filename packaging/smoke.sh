@@ -11,7 +11,7 @@ time "$app" self-test
 out=$(mktemp -d)/grid.png
 "$app" grid --n 15 --out "$out"
 python3 - "$out" <<'PY'
-import struct, sys, zlib
+import struct, sys
 data = open(sys.argv[1], "rb").read()
 assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
 w, h = struct.unpack(">II", data[16:24])

@@ -1,14 +1,20 @@
 # make app    install the app and open it on the shipped model
 # make test   install everything (app, trainer, test tools) and run the tests
 # make bench  print the speed numbers quoted in the README
+# make bench-reference  the Keras reference and our trainer side by side (own venv: tensorflow-cpu, tf-keras)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 # torch pinned: an unpinned torch pulls the multi-GB CUDA build where a CPU wheel would do
 TORCH  ?= torch==2.13.0
+# the Keras reference runs in its own runtime-only venv; tf-keras declares a dependency on the full
+# `tensorflow` wheel, which would install over tensorflow-cpu, so it goes in with --no-deps
+KERAS_VENV ?= .venv-keras
+TF_CPU     ?= tensorflow-cpu==2.21.0
+TF_KERAS   ?= tf-keras==2.21.0
 export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
 
-.PHONY: app test bench train-seed train-strong bundle bundle-gpu bundle-smoke screenshot clean
+.PHONY: app test bench bench-reference train-seed train-strong bundle bundle-gpu bundle-smoke screenshot clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +37,18 @@ test: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m trainer.bench
 	$(BIN)/python -m desktop.bench
+
+$(KERAS_VENV)/.installed:
+	$(PYTHON) -m venv $(KERAS_VENV)
+	$(KERAS_VENV)/bin/python -m pip install -q --upgrade pip
+	$(KERAS_VENV)/bin/python -m pip install -q "$(TF_CPU)" numpy
+	$(KERAS_VENV)/bin/python -m pip install -q --no-deps "$(TF_KERAS)"
+	touch $@
+
+bench-reference: $(VENV)/.dev-installed $(KERAS_VENV)/.installed
+	$(KERAS_VENV)/bin/python -u trainer/reference_keras.py | tee $(KERAS_VENV)/reference.log
+	secs=$$(sed -n 's/^KERAS_SECONDS_PER_EPOCH=//p' $(KERAS_VENV)/reference.log) && test -n "$$secs" && \
+		$(BIN)/python -m trainer.bench --reference-seconds "$$secs"
 
 # the shipped models, exactly as the README quotes them
 train-seed: $(VENV)/.dev-installed

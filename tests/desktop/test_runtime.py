@@ -171,7 +171,9 @@ def test_card_needs_the_test_metrics_the_readout_uses(model_copy, metrics, probl
 
 # -- providers ---------------------------------------------------------------------------
 
-def test_auto_falls_back_to_cpu_with_a_reason_here(seed_model):
+def test_auto_falls_back_to_cpu_with_a_reason_without_a_driver(seed_model, monkeypatch):
+    """No NVIDIA driver (simulated, so a machine with one runs the same test): auto runs the CPU."""
+    monkeypatch.setattr(providers, "_load", lambda path, mode=0: "cannot open shared object file")
     rt = ModelRuntime(seed_model, "auto")
     assert rt.provider == "CPUExecutionProvider"
     assert rt.provider_note.startswith("CPU because ") and "\n" not in rt.provider_note
@@ -198,7 +200,16 @@ def test_cuda_is_asked_for_when_everything_loads(monkeypatch):
 
 
 def test_provider_shown_comes_from_the_session(seed_model, monkeypatch):
-    """Asked for CUDA where it cannot attach: the runtime reports what the session really runs."""
+    """Asked for CUDA where it cannot attach: the runtime reports what the session really runs.
+    The session is made to run on the CPU whatever the machine has, as where CUDA fails to attach."""
+    import onnxruntime as ort
+
+    real_session = ort.InferenceSession
+
+    def session_without_cuda(path, options=None, providers=None, **kwargs):
+        return real_session(path, options, providers=[p for p in providers if p != "CUDAExecutionProvider"], **kwargs)
+
+    monkeypatch.setattr(ort, "InferenceSession", session_without_cuda)
     monkeypatch.setattr("desktop.runtime.choose_providers",
                         lambda device: (["CUDAExecutionProvider", "CPUExecutionProvider"], "CUDA"))
     rt = ModelRuntime(seed_model, "auto")

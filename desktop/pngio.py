@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtGui import QImage
 
+from desktop.grids import MAX_SCALE, MIN_SCALE
+
 
 class ImageError(Exception):
     """A picture cannot be read or written; str() is one line naming the file and the problem."""
@@ -67,7 +69,7 @@ def save_image_atomic(img: QImage, path: str | Path, text: dict[str, str] | None
 
 def save_png(gray: np.ndarray, path: str | Path, scale: int = 1, text: dict[str, str] | None = None) -> Path:
     """(H, W) picture -> PNG at an integer pixel `scale` (nearest neighbour, crisp pixels)."""
-    if not 1 <= scale <= 8:
-        raise ImageError(f"{path}: scale {scale} is outside 1-8")
+    if not MIN_SCALE <= scale <= MAX_SCALE:
+        raise ImageError(f"{path}: scale {scale} is outside {MIN_SCALE}-{MAX_SCALE}")
     big = np.repeat(np.repeat(gray, scale, axis=0), scale, axis=1) if scale > 1 else gray
     return save_image_atomic(to_qimage(big), path, text)

@@ -93,6 +93,18 @@ def test_bad_model_keeps_the_previous_one(window, tmp_path, seed_model):
     window.update_grid()  # still works
 
 
+def test_bad_picture_keeps_the_drawing(window, tmp_path):
+    from desktop.pngio import save_png
+
+    save_png(np.eye(60), tmp_path / "whole.png")
+    (tmp_path / "cut.png").write_bytes((tmp_path / "whole.png").read_bytes()[:80])
+    draw(window.view.canvas, [QPoint(140, y) for y in range(40, 241, 8)])
+    coords = window.view.coords.text()
+    assert not window.load_image(str(tmp_path / "cut.png"))
+    assert window.last_error.startswith(f"{tmp_path / 'cut.png'}: not a readable image") and "\n" not in window.last_error
+    assert window.view.coords.text() == coords and not window.view.canvas.is_empty()
+
+
 def test_hover_decodes_and_click_pins(window, qtbot):
     """pyqtgraph's scene reports pointer moves in scene coordinates; the map turns them into z."""
     from PySide6.QtCore import QPointF

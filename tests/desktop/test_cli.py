@@ -1,7 +1,9 @@
 import json
 import os
+import struct
 import subprocess
 import sys
+import zlib
 
 import numpy as np
 import pytest
@@ -157,3 +159,52 @@ def test_range_spellings(capsys, tmp_path, seed_model, argv, label):
     out = tmp_path / "g.png"
     code, _, err = run(capsys, "grid", "--n", "2", *argv, "--model", str(seed_model), "--out", str(out))
     assert code == 0 and not err and QImage(str(out)).text("Range") == label
+
+
+def _png(path, width, height, rows=b""):
+    """A gray 8-bit PNG with this header and IDAT: a huge size costs nothing until it is decoded."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+                     + chunk(b"IEND", b""))
+    return path
+
+
+def _truncated_png(tmp_path):
+    save_png(np.eye(60), tmp_path / "whole.png")
+    data = (tmp_path / "whole.png").read_bytes()
+    (tmp_path / "cut.png").write_bytes(data[:len(data) // 2])
+    return tmp_path / "cut.png", "not a readable image"
+
+
+def _huge_png(tmp_path):
+    return _png(tmp_path / "huge.png", 12000, 12000, b"\0" * 12001), \
+        "too large (12000x12000 pixels; at most 50 megapixels)"
+
+
+@pytest.mark.parametrize("case", [_truncated_png, _huge_png])
+def test_bad_picture_is_one_line_in_a_real_process(tmp_path, seed_model, case):
+    """Qt's warnings and libpng's own stderr writes would add lines: only a real process shows them."""
+    path, problem = case(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"}
+    p = subprocess.run([sys.executable, "-m", "desktop.cli", "encode", str(path), "--model", str(seed_model)],
+                       capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
+    assert p.returncode == 2 and not p.stdout, p.stderr
+    assert p.stderr.count("\n") == 1 and str(path) in p.stderr and problem in p.stderr, p.stderr
+
+
+def test_unwritable_export_folder_is_refused(capsys, tmp_path, seed_model):
+    """A folder nobody can write into (root ignores permission bits, a regular file stops anyone)."""
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, _, err = run(capsys, "grid", "--model", str(seed_model), "--out", str(blocker / "g.png"))
+    assert code == 2 and "g.png" in err
+
+
+def test_real_process_prints_no_traceback(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    p = subprocess.run([sys.executable, "-m", "desktop.cli", "encode", str(tmp_path / "x.png")],
+                       capture_output=True, text=True, env=env, cwd=REPO, timeout=60)
+    assert p.returncode == 2 and p.stderr.count("\n") == 1 and "file not found" in p.stderr

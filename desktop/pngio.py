@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import secrets
 import sys
 import tempfile
 from pathlib import Path
@@ -100,11 +101,11 @@ def save_image_atomic(img: QImage, path: str | Path, text: dict[str, str] | None
     path = Path(path)
     for k, v in (text or {}).items():
         img.setText(k, str(v))
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
+    tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.png")
+    try:  # mode 0666 less the umask, as for any new file (mkstemp would make it 0600)
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     except OSError as e:
         raise ImageError(f"{path}: cannot write there ({e.strerror or e})") from None
-    os.close(fd)
     try:
         if not img.save(tmp, "PNG"):
             raise ImageError(f"{path}: writing the PNG failed")

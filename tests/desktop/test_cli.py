@@ -1,5 +1,6 @@
 import json
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from desktop.cli import main
 from desktop.pngio import read_gray, save_png
 from desktop.runtime import ModelRuntime
 from tests.conftest import REPO
+from tests.desktop.model_folders import poison
 
 
 def run(capsys, *argv):
@@ -136,6 +138,26 @@ def _range_width_lost_in_float32(tmp_path):
         "needs x0 < x1 and y0 < y1 (as float32 numbers)"
 
 
+def _model_copy(tmp_path, seed_model):
+    shutil.copytree(seed_model, tmp_path / "model")
+    return tmp_path / "model"
+
+
+def _card_without_test_metrics(tmp_path, seed_model):
+    folder = _model_copy(tmp_path, seed_model)
+    card = json.loads((folder / "metadata.json").read_text())
+    del card["test_metrics"]
+    (folder / "metadata.json").write_text(json.dumps(card))
+    save_png(np.eye(28), tmp_path / "d.png")
+    return ["encode", str(tmp_path / "d.png"), "--model", str(folder)], "metadata.json: test_metrics is missing"
+
+
+def _nan_decoder(tmp_path, seed_model):
+    folder = _model_copy(tmp_path, seed_model)
+    poison(folder, "decoder.onnx")
+    return ["grid", "--out", str(tmp_path / "g.png"), "--model", str(folder)], "decoder.onnx: output on a probe is not finite"
+
+
 @pytest.mark.parametrize("case", [_empty, _unreadable, _blank, _missing_image, _n0, _n10000, _bad_scale,
                                   _bad_model, _out_is_a_folder, _out_is_empty, _labels_scale_0, _labels_scale_9,
                                   _range_beyond_float32, _range_width_lost_in_float32])
@@ -146,6 +168,14 @@ def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path, seed_model, case):
     code, out, err = run(capsys, *argv)
     assert code == 2 and len(err.strip().splitlines()) == 1 and problem in err and "Traceback" not in err
     assert not [p for p in tmp_path.rglob("*.png") if p.name.startswith(".")]  # no temporary left
+
+
+@pytest.mark.parametrize("case", [_card_without_test_metrics, _nan_decoder])
+def test_bad_model_is_one_line_and_exit_2(capsys, tmp_path, seed_model, case):
+    argv, problem = case(tmp_path, seed_model)
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and problem in err and not out
+    assert not (tmp_path / "g.png").exists()
 
 
 @pytest.mark.parametrize("argv, label", [

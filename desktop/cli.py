@@ -44,7 +44,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     g = sub.add_parser("grid", help="write an n x n manifold grid as PNG")
     _add_model_args(g)
     g.add_argument("--n", type=int, default=15, help="tiles per side, 2-60 (default 15)")
-    g.add_argument("--range", default="ppf", help=f"'ppf' (the reference's) or x0,x1,y0,y1, each within ±{MAX_COORD:g}")
+    g.add_argument("--range", default="ppf",
+                   help=f"'ppf' (the reference's) or x0,x1,y0,y1, each within ±{MAX_COORD:g}")
     g.add_argument("--scale", type=int, default=1, help="pixel scale 1-8")
     g.add_argument("--labels", action="store_true", help="add axis labels with the latent coordinates")
     g.add_argument("--out", required=True, help="PNG file to write")

@@ -123,7 +123,8 @@ def test_bad_picture_keeps_the_drawing(window, tmp_path):
     draw(window.view.canvas, [QPoint(140, y) for y in range(40, 241, 8)])
     coords = window.view.coords.text()
     assert not window.load_image(str(tmp_path / "cut.png"))
-    assert window.last_error.startswith(f"{tmp_path / 'cut.png'}: not a readable image") and "\n" not in window.last_error
+    assert window.last_error.startswith(f"{tmp_path / 'cut.png'}: not a readable image")
+    assert "\n" not in window.last_error
     assert window.view.coords.text() == coords and not window.view.canvas.is_empty()
 
 

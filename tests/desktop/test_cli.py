@@ -155,7 +155,8 @@ def _card_without_test_metrics(tmp_path, seed_model):
 def _nan_decoder(tmp_path, seed_model):
     folder = _model_copy(tmp_path, seed_model)
     poison(folder, "decoder.onnx")
-    return ["grid", "--out", str(tmp_path / "g.png"), "--model", str(folder)], "decoder.onnx: output on a probe is not finite"
+    argv = ["grid", "--out", str(tmp_path / "g.png"), "--model", str(folder)]
+    return argv, "decoder.onnx: output on a probe is not finite"
 
 
 @pytest.mark.parametrize("case", [_empty, _unreadable, _blank, _missing_image, _n0, _n10000, _bad_scale,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -33,6 +34,8 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
+    from desktop.grids import MAX_COORD
+
     p = argparse.ArgumentParser(prog="vae-digits", description=__doc__.splitlines()[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n", 2)[2])
     sub = p.add_subparsers(dest="command", metavar="{" + ",".join(COMMANDS) + "}")
@@ -41,7 +44,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     g = sub.add_parser("grid", help="write an n x n manifold grid as PNG")
     _add_model_args(g)
     g.add_argument("--n", type=int, default=15, help="tiles per side, 2-60 (default 15)")
-    g.add_argument("--range", default="ppf", help="'ppf' (the reference's) or x0,x1,y0,y1")
+    g.add_argument("--range", default="ppf",
+                   help=f"'ppf' (the reference's) or x0,x1,y0,y1, each within ±{MAX_COORD:g}")
     g.add_argument("--scale", type=int, default=1, help="pixel scale 1-8")
     g.add_argument("--labels", action="store_true", help="add axis labels with the latent coordinates")
     g.add_argument("--out", required=True, help="PNG file to write")
@@ -54,7 +58,28 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     _add_model_args(s)
     if not argv or argv[0] not in (*COMMANDS, "-h", "--help"):
         argv = ["gui", *argv]
-    return p.parse_args(argv)
+    return p.parse_args(_join_negative_range(argv))
+
+
+def _join_negative_range(argv: list[str]) -> list[str]:
+    """`--range -2,2,-2,2` -> `--range=-2,2,-2,2`: argparse takes a value with a leading minus
+    for an option unless it is one plain number."""
+    out = list(argv)
+    for i, arg in enumerate(out[:-1]):
+        if arg == "--":
+            break
+        if arg == "--range" and _looks_like_numbers(out[i + 1]):
+            out[i:i + 2] = [f"--range={out[i + 1]}"]
+            break
+    return out
+
+
+def _looks_like_numbers(text: str) -> bool:
+    try:
+        [float(v) for v in text.split(",")]
+    except ValueError:
+        return False
+    return True
 
 
 def resolve_model(model: str | None) -> Path:
@@ -99,27 +124,40 @@ def render_grid(runtime, n: int, rng) -> np.ndarray:
     return decode_grid(runtime.decode, n, rng, runtime.latent_dim, *runtime.card.image_size)[0]
 
 
-def cmd_grid(args) -> int:
-    from desktop.grids import check_n, parse_range
-    from desktop.pngio import save_image_atomic, save_png
-
-    try:
-        n, rng = check_n(args.n), parse_range(args.range)
-    except ValueError as e:
-        raise UsageError(str(e)) from None
-    out = Path(args.out)
+def check_out(text: str) -> Path:
+    """The PNG file `--out` names: refused when empty, a folder, or in a missing folder."""
+    if not text.strip():
+        raise UsageError("--out is empty: give the PNG file to write")
+    out = Path(text)
+    if out.is_dir() or text.endswith(("/", os.sep)):
+        raise UsageError(f"{text}: names a folder; --out needs a PNG file name")
     if not out.parent.is_dir():
         raise UsageError(f"{out}: folder {out.parent} does not exist")
+    return out
+
+
+def cmd_grid(args) -> int:
+    from desktop.grids import check_n, check_scale, parse_range
+    from desktop.pngio import save_image_atomic, save_png
+
+    try:  # everything the user typed is checked before the model loads
+        n, rng, scale = check_n(args.n), parse_range(args.range), check_scale(args.scale)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    out = check_out(args.out)
     rt = open_runtime(args)
     picture = render_grid(rt, n, rng)
     text = {"Model": rt.name, "n": str(n), "Range": rng.label(), "Software": "vae-digits"}
     if args.labels:
         from desktop.labels import labelled_grid
 
-        save_image_atomic(labelled_grid(picture, n, rng, args.scale), out, text)
+        img = labelled_grid(picture, n, rng, scale)
+        save_image_atomic(img, out, text)
+        size = (img.width(), img.height())
     else:
-        save_png(picture, out, args.scale, text)
-    print(f"wrote {out} ({picture.shape[1] * args.scale}x{picture.shape[0] * args.scale} px, n={n}, range {rng.label()})")
+        save_png(picture, out, scale, text)
+        size = (picture.shape[1] * scale, picture.shape[0] * scale)
+    print(f"wrote {out} ({size[0]}x{size[1]} px, n={n}, range {rng.label()})")
     return 0
 
 

@@ -7,6 +7,9 @@ from statistics import NormalDist
 import numpy as np
 
 MIN_N, MAX_N = 2, 60
+MIN_SCALE, MAX_SCALE = 1, 8  # pixel scale of an exported grid
+MAX_COORD = 1000.0  # |bound| of a typed range: a VAE's latents lie within a few units of 0, and
+# float32 (what the decoder sees) still resolves steps of 1e-4 out there
 
 
 @dataclass(frozen=True)
@@ -33,15 +36,21 @@ PPF = GridRange(float(NormalDist().inv_cdf(0.05)), float(NormalDist().inv_cdf(0.
 
 
 def parse_range(text: str) -> GridRange:
-    """'ppf' or 'x0,x1,y0,y1' (x0 < x1, y0 < y1); ValueError with the reason otherwise."""
+    """'ppf' or 'x0,x1,y0,y1' (x0 < x1, y0 < y1, each within +-MAX_COORD), kept as the float32
+    values the decoder will see; ValueError with the reason otherwise."""
     if text.strip().lower() == "ppf":
         return PPF
     try:
-        x0, x1, y0, y1 = (float(v) for v in text.split(","))
+        bounds = [float(v) for v in text.split(",")]
     except ValueError:
-        raise ValueError(f"range {text!r}: expected 'ppf' or four numbers x0,x1,y0,y1") from None
-    if not (x0 < x1 and y0 < y1) or not all(np.isfinite([x0, x1, y0, y1])):
-        raise ValueError(f"range {text!r}: needs x0 < x1 and y0 < y1, all finite")
+        bounds = []
+    if len(bounds) != 4:
+        raise ValueError(f"range {text!r}: expected 'ppf' or four numbers x0,x1,y0,y1")
+    if not all(abs(v) <= MAX_COORD for v in bounds):  # also refuses nan and inf
+        raise ValueError(f"range {text!r}: each bound must be a finite number within ±{MAX_COORD:g}")
+    x0, x1, y0, y1 = (float(np.float32(v)) for v in bounds)
+    if not (x0 < x1 and y0 < y1):
+        raise ValueError(f"range {text!r}: needs x0 < x1 and y0 < y1 (as float32 numbers)")
     return GridRange(x0, x1, y0, y1)
 
 
@@ -49,6 +58,12 @@ def check_n(n: int) -> int:
     if not MIN_N <= n <= MAX_N:
         raise ValueError(f"n = {n}: the grid size must be between {MIN_N} and {MAX_N}")
     return n
+
+
+def check_scale(scale: int) -> int:
+    if not MIN_SCALE <= scale <= MAX_SCALE:
+        raise ValueError(f"scale {scale}: the pixel scale must be between {MIN_SCALE} and {MAX_SCALE}")
+    return scale
 
 
 def axes_values(n: int, rng: GridRange) -> tuple[np.ndarray, np.ndarray]:

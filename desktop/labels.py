@@ -5,7 +5,7 @@ import numpy as np
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
-from desktop.grids import GridRange, axes_values
+from desktop.grids import GridRange, axes_values, check_scale
 from desktop.pngio import to_qimage
 
 
@@ -13,6 +13,7 @@ def labelled_grid(picture: np.ndarray, n: int, rng: GridRange, scale: int) -> QI
     """The grid at `scale` with a left and bottom margin naming each column's x and row's y."""
     from desktop.app import ensure_gui_app
 
+    check_scale(scale)  # before any painting: a null image would leave the painter open
     ensure_gui_app()  # fonts need a QGuiApplication (offscreen works without a display)
     grid = to_qimage(picture).scaled(picture.shape[1] * scale, picture.shape[0] * scale)
     margin = 44

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,23 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+class _NotStrictJSON(ValueError):
+    """NaN, Infinity or -Infinity in the card: Python's json accepts them, JSON does not."""
+
+
+def _refuse_constant(name: str):
+    raise _NotStrictJSON(name)
+
+
+def _json_kind(v) -> str:
+    kinds = {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+    return "null" if v is None else kinds.get(type(v), type(v).__name__)
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
 
 
 @dataclass
@@ -53,7 +71,8 @@ class ModelCard:
 
     @property
     def neg_elbo_samples(self) -> int:
-        return int(self.data["test_metrics"].get("neg_elbo_samples", 10))
+        """How many eps draws the card's test negative ELBO averaged over (checked at load)."""
+        return self.data["test_metrics"]["neg_elbo_samples"]
 
     def path(self, name: str) -> Path:
         return self.folder / name
@@ -68,9 +87,13 @@ class ModelCard:
         if not meta.is_file():
             raise ModelError(f"{meta}: model card missing")
         try:
-            data = json.loads(meta.read_text())
+            data = json.loads(meta.read_text(), parse_constant=_refuse_constant)
+        except _NotStrictJSON as e:
+            raise ModelError(f"{meta}: not strict JSON ({e} is not a JSON number)") from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
             raise ModelError(f"{meta}: not a readable JSON model card ({e})") from None
+        if not isinstance(data, dict):
+            raise ModelError(f"{meta}: not a JSON object (found {_json_kind(data)})")
         card = cls(folder, data)
         card._check_fields(meta)
         card.verify_files()
@@ -81,7 +104,7 @@ class ModelCard:
         try:
             if d.get("format_version") != SUPPORTED_FORMAT:
                 raise ModelError(f"{meta}: format_version {d.get('format_version')!r} is not supported (expected {SUPPORTED_FORMAT})")
-            if not (isinstance(d["latent_dim"], int) and d["latent_dim"] >= 1):
+            if not (_is_int(d["latent_dim"]) and d["latent_dim"] >= 1):
                 raise ModelError(f"{meta}: latent_dim must be a positive integer")
             h, w = self.image_size
             if h < 1 or w < 1:
@@ -93,6 +116,19 @@ class ModelCard:
                     raise ModelError(f"{meta}: sha256 of {name} is malformed")
         except (KeyError, TypeError, ValueError) as e:
             raise ModelError(f"{meta}: model card lacks a required field ({e})") from None
+        self._check_test_metrics(meta)
+
+    def _check_test_metrics(self, meta: Path) -> None:
+        """The typicality readout needs the test negative ELBO and its number of eps draws."""
+        m = self.data.get("test_metrics")
+        if not isinstance(m, dict):
+            raise ModelError(f"{meta}: test_metrics is missing or not an object (needs neg_elbo and neg_elbo_samples)")
+        nll = m.get("neg_elbo")
+        if not (isinstance(nll, (int, float)) and not isinstance(nll, bool) and math.isfinite(nll) and nll > 0):
+            raise ModelError(f"{meta}: test_metrics.neg_elbo must be a finite positive number (found {nll!r})")
+        samples = m.get("neg_elbo_samples")
+        if not (_is_int(samples) and samples >= 1):
+            raise ModelError(f"{meta}: test_metrics.neg_elbo_samples must be an integer >= 1 (found {samples!r})")
 
     def verify_files(self) -> None:
         for name in MODEL_FILES:
@@ -116,8 +152,8 @@ class Latents:
     @classmethod
     def load(cls, card: ModelCard) -> "Latents":
         p = card.path("latents.npz")
-        try:
-            with np.load(p) as f:
+        try:  # values beyond float32 become inf here and are refused below, without numpy's warning
+            with np.load(p) as f, np.errstate(over="ignore", invalid="ignore"):
                 z_mean, z_log_var = f["z_mean"].astype(np.float32), f["z_log_var"].astype(np.float32)
                 labels, neg_elbo = f["labels"].astype(np.uint8), f["neg_elbo"].astype(np.float32)
         except (OSError, KeyError, ValueError) as e:
@@ -125,6 +161,11 @@ class Latents:
         m, L = len(labels), card.latent_dim
         if z_mean.shape != (m, L) or z_log_var.shape != (m, L) or neg_elbo.shape != (m,):
             raise ModelError(f"{p}: arrays do not match {m} images of latent size {L}")
+        if m == 0:
+            raise ModelError(f"{p}: holds no test images (the map and the typicality percentile need them)")
+        for name, a in (("z_mean", z_mean), ("z_log_var", z_log_var), ("neg_elbo", neg_elbo)):
+            if not np.isfinite(a).all():
+                raise ModelError(f"{p}: {name} holds NaN or infinite values")
         return cls(z_mean, z_log_var, labels, neg_elbo, np.sort(neg_elbo))
 
     def percentile(self, neg_elbo: float) -> float:

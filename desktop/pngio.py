@@ -2,12 +2,25 @@
 needed. Writes go to a temporary file in the target folder and are renamed into place."""
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import secrets
+import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtGui import QImage
+from PySide6.QtCore import qInstallMessageHandler
+from PySide6.QtGui import QImage, QImageReader
+
+from desktop.grids import MAX_SCALE, MIN_SCALE
+
+log = logging.getLogger(__name__)
+
+# Pictures above this are refused from their header, before decoding: a digit needs far fewer
+# pixels, and reading one holds a few float32 copies (about 1 GB at this size).
+MAX_MEGAPIXELS = 50
 
 
 class ImageError(Exception):
@@ -15,20 +28,58 @@ class ImageError(Exception):
 
 
 def read_gray(path: str | Path) -> np.ndarray:
-    """Any picture QImage reads -> (H, W) float32 gray in [0, 1] (transparent areas as white)."""
+    """Any picture QImageReader reads -> (H, W) float32 gray in [0, 1] (transparent areas as
+    white). Nothing is printed: what Qt and libpng say goes into the ImageError or the debug log."""
     path = Path(path)
     if not path.is_file():
         raise ImageError(f"{path}: file not found")
     if path.stat().st_size == 0:
         raise ImageError(f"{path}: empty file")
-    img = QImage(str(path))
+    notes: list[str] = []
+    with _quiet_image_io(notes):
+        reader = QImageReader(str(path))
+        size = reader.size()  # from the header; invalid where the format cannot tell
+        if size.isValid() and size.width() * size.height() > MAX_MEGAPIXELS * 1_000_000:
+            raise ImageError(f"{path}: too large ({size.width()}x{size.height()} pixels; "
+                             f"at most {MAX_MEGAPIXELS} megapixels)")
+        img = reader.read()
+        reason = reader.errorString()
     if img.isNull():
-        raise ImageError(f"{path}: not a readable image")
+        raise ImageError(f"{path}: not a readable image ({'; '.join([reason, *notes[-1:]])})")
+    for note in notes:
+        log.debug("%s: %s", path, note)
     if img.hasAlphaChannel():  # composite onto white, the usual page colour
-        rgba = _to_array(img.convertToFormat(QImage.Format.Format_RGBA8888), 4).astype(np.float32) / 255
-        gray = rgba[..., :3].mean(axis=2) * rgba[..., 3] + (1 - rgba[..., 3])
-        return gray.astype(np.float32)
+        rgba = _to_array(img.convertToFormat(QImage.Format.Format_RGBA8888), 4)  # (H, W, 4) uint8
+        alpha = rgba[..., 3].astype(np.float32) / 255
+        return rgba[..., :3].sum(axis=2, dtype=np.float32) / (3 * 255) * alpha + (1 - alpha)
     return _to_array(img.convertToFormat(QImage.Format.Format_Grayscale8), 1)[..., 0].astype(np.float32) / 255
+
+
+@contextlib.contextmanager
+def _quiet_image_io(notes: list[str]):
+    """Collect into `notes`, one line each, what image decoding would print on stderr: Qt's
+    warnings through a scoped message handler, and libpng's errors, which its default handler
+    (left in place by Qt) writes straight to file descriptor 2, through a redirection of fd 2."""
+    previous = qInstallMessageHandler(lambda _mode, _context, message: notes.append(message))
+    if sys.stderr is not None:  # None in a windowed app on Windows
+        sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr at all: nothing can leak
+        saved = None
+    with tempfile.TemporaryFile() as sink:
+        if saved is not None:
+            os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            if saved is not None:
+                os.dup2(saved, 2)
+                os.close(saved)
+            qInstallMessageHandler(previous)
+            sink.seek(0)
+            notes += sink.read().decode(errors="replace").splitlines()
+            notes[:] = [" ".join(n.split()) for n in notes if n.strip()]
 
 
 def _to_array(img: QImage, channels: int) -> np.ndarray:
@@ -50,15 +101,18 @@ def save_image_atomic(img: QImage, path: str | Path, text: dict[str, str] | None
     path = Path(path)
     for k, v in (text or {}).items():
         img.setText(k, str(v))
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
+    tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.png")
+    try:  # mode 0666 less the umask, as for any new file (mkstemp would make it 0600)
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     except OSError as e:
         raise ImageError(f"{path}: cannot write there ({e.strerror or e})") from None
-    os.close(fd)
     try:
         if not img.save(tmp, "PNG"):
             raise ImageError(f"{path}: writing the PNG failed")
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as e:  # e.g. `path` is a folder
+            raise ImageError(f"{path}: cannot write there ({e.strerror or e})") from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -67,7 +121,7 @@ def save_image_atomic(img: QImage, path: str | Path, text: dict[str, str] | None
 
 def save_png(gray: np.ndarray, path: str | Path, scale: int = 1, text: dict[str, str] | None = None) -> Path:
     """(H, W) picture -> PNG at an integer pixel `scale` (nearest neighbour, crisp pixels)."""
-    if not 1 <= scale <= 8:
-        raise ImageError(f"{path}: scale {scale} is outside 1-8")
+    if not MIN_SCALE <= scale <= MAX_SCALE:
+        raise ImageError(f"{path}: scale {scale} is outside {MIN_SCALE}-{MAX_SCALE}")
     big = np.repeat(np.repeat(gray, scale, axis=0), scale, axis=1) if scale > 1 else gray
     return save_image_atomic(to_qimage(big), path, text)

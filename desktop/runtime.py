@@ -16,6 +16,11 @@ from desktop.providers import CUDA, choose_providers
 log = logging.getLogger(__name__)
 
 
+def _first_line(e: Exception) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
 class ModelRuntime:
     """Encoder and decoder sessions of one model folder.
 
@@ -35,8 +40,31 @@ class ModelRuntime:
         self.latents = Latents.load(self.card)
         self._rng_seed = 0
         self.last_ms = 0.0
-        self.decode(np.zeros((1, self.latent_dim), np.float32))  # warm-up: first run allocates
-        self.encode(np.zeros((1, self.pixels), np.float32))
+        self._probe()  # also the warm-up: the first run allocates
+
+    def _probe(self) -> None:
+        """Refuse a model that gives NaN/inf on ordinary inputs; also the warm-up (the first run
+        allocates). One batched decode of z = 0 and ±2 on each axis, then one batched encode of a
+        blank, a full and the decoded images."""
+        L, D = self.latent_dim, self.pixels
+        z = np.concatenate([np.zeros((1, L)), 2 * np.eye(L), -2 * np.eye(L)]).astype(np.float32)  # (1+2L, L)
+        (images,) = self._probe_run("decoder.onnx", self.decode, z, D, "z = 0 and ±2 on each axis")
+        x = np.concatenate([np.zeros((1, D)), np.ones((1, D)), np.clip(images, 0, 1)]).astype(np.float32)  # (3+2L, D)
+        self._probe_run("encoder.onnx", self.encode, x, L, "blank, full and decoded images")
+
+    def _probe_run(self, name: str, run, x: np.ndarray, width: int, what: str) -> tuple[np.ndarray, ...]:
+        path = self.card.path(name)
+        try:
+            out = run(x)
+        except Exception as e:  # ORT raises its own types when a graph fails at run time
+            raise ModelError(f"{path}: ONNX Runtime fails on a probe ({_first_line(e)})") from None
+        outs = out if isinstance(out, tuple) else (out,)
+        for a in outs:
+            if a.shape != (len(x), width):
+                raise ModelError(f"{path}: output has shape {list(a.shape)} on a probe, expected {[len(x), width]}")
+            if not np.isfinite(a).all():
+                raise ModelError(f"{path}: output on a probe is not finite ({what})")
+        return outs
 
     def _session(self, name: str, providers: list[str]):
         import onnxruntime as ort
@@ -47,8 +75,7 @@ class ModelRuntime:
         try:
             return ort.InferenceSession(str(path), opts, providers=providers)
         except Exception as e:  # ORT raises its own Fail/InvalidGraph/... types
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise ModelError(f"{path}: ONNX Runtime cannot load it ({first})") from None
+            raise ModelError(f"{path}: ONNX Runtime cannot load it ({_first_line(e)})") from None
 
     def _check_signatures(self) -> None:
         L, D = self.latent_dim, self.pixels

@@ -81,16 +81,51 @@ def test_map_export(window, tmp_path):
     assert QImage(str(tmp_path / "map.png")).width() > 100
 
 
-def test_bad_model_keeps_the_previous_one(window, tmp_path, seed_model):
+def _broken_decoder(folder):
+    (folder / "decoder.onnx").write_bytes(b"broken")
+    return "decoder.onnx: sha256 does not match"
+
+
+def _nan_decoder(folder):
+    from tests.desktop.model_folders import poison
+
+    poison(folder, "decoder.onnx")
+    return "decoder.onnx: output on a probe is not finite"
+
+
+def _no_test_metrics(folder):
+    from tests.desktop.model_folders import recard
+
+    recard(folder, test_metrics=None)
+    return "metadata.json: test_metrics is missing"
+
+
+@pytest.mark.parametrize("damage", [_broken_decoder, _nan_decoder, _no_test_metrics])
+def test_bad_model_keeps_the_previous_one(window, tmp_path, seed_model, damage):
     import shutil
 
     bad = tmp_path / "bad"
     shutil.copytree(seed_model, bad)
-    (bad / "decoder.onnx").write_bytes(b"broken")
+    problem = damage(bad)
+    draw(window.view.canvas, [QPoint(140, y) for y in range(40, 241, 8)])
+    coords = window.view.coords.text()
     assert not window.load_model(bad)
-    assert "decoder.onnx" in window.last_error and "sha256" in window.last_error
-    assert window.runtime.card.folder == seed_model
+    assert problem in window.last_error and "\n" not in window.last_error
+    assert window.runtime.card.folder == seed_model and window.view.coords.text() == coords
     window.update_grid()  # still works
+
+
+def test_bad_picture_keeps_the_drawing(window, tmp_path):
+    from desktop.pngio import save_png
+
+    save_png(np.eye(60), tmp_path / "whole.png")
+    (tmp_path / "cut.png").write_bytes((tmp_path / "whole.png").read_bytes()[:80])
+    draw(window.view.canvas, [QPoint(140, y) for y in range(40, 241, 8)])
+    coords = window.view.coords.text()
+    assert not window.load_image(str(tmp_path / "cut.png"))
+    assert window.last_error.startswith(f"{tmp_path / 'cut.png'}: not a readable image")
+    assert "\n" not in window.last_error
+    assert window.view.coords.text() == coords and not window.view.canvas.is_empty()
 
 
 def test_hover_decodes_and_click_pins(window, qtbot):

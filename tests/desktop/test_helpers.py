@@ -54,10 +54,26 @@ def test_assemble_places_tiles_edge_to_edge():
     assert pic.shape == (4, 6) and pic[0, 0] == 0 and pic[0, 3] == 1 and pic[2, 0] == 2 and pic[3, 5] == 3
 
 
-@pytest.mark.parametrize("text", ["1,2,3", "2,1,0,1", "a,b,c,d", "0,1,0,nan"])
+@pytest.mark.parametrize("text", ["1,2,3", "2,1,0,1", "a,b,c,d", "0,1,0,nan", "0,1e39,0,1", "-inf,0,0,1",
+                                  "0,1001,0,1", "999,999.00001,0,1"])
 def test_bad_ranges(text):
     with pytest.raises(ValueError, match="range"):
         grids.parse_range(text)
+
+
+def test_range_holds_the_float32_values_the_decoder_sees():
+    r = grids.parse_range("0.1,0.3,-1000,1000")
+    assert (r.x0, r.x1, r.y0, r.y1) == tuple(float(np.float32(v)) for v in (0.1, 0.3, -1000, 1000))
+    assert r.label() == "0.1,0.3,-1000,1000"
+
+
+@pytest.mark.parametrize("scale, ok", [(0, False), (1, True), (8, True), (9, False), (-1, False)])
+def test_scale_is_1_to_8(scale, ok):
+    if ok:
+        assert grids.check_scale(scale) == scale
+    else:
+        with pytest.raises(ValueError, match=f"scale {scale}: the pixel scale must be between 1 and 8"):
+            grids.check_scale(scale)
 
 
 @pytest.mark.parametrize("n", [0, 1, 61, 10000])

@@ -14,7 +14,9 @@ TF_CPU     ?= tensorflow-cpu==2.21.0
 TF_KERAS   ?= tf-keras==2.21.0
 export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
 
-.PHONY: app test bench bench-reference train-seed train-strong bundle bundle-gpu bundle-smoke screenshot clean
+FASHION_DIR ?= /usr/share/datasets/fashion-mnist
+
+.PHONY: app test bench bench-reference train-seed train-strong train-fashion bundle bundle-gpu bundle-smoke screenshot clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +57,10 @@ train-seed: $(VENV)/.dev-installed
 	$(BIN)/vae-train --preset seed --data-dir ../shared/data/mnist --out exported/mnist-seed
 train-strong: $(VENV)/.dev-installed
 	$(BIN)/vae-train --preset strong --data-dir ../shared/data/mnist --out exported/mnist-strong
+# all 60,000 Fashion-MNIST training images, from Debian's dataset-fashion-mnist
+train-fashion: $(VENV)/.dev-installed
+	@test -f $(FASHION_DIR)/train-images-idx3-ubyte.gz || { echo "Fashion-MNIST not found in $(FASHION_DIR): apt-get install -y dataset-fashion-mnist" >&2; exit 2; }
+	$(BIN)/vae-train --preset strong --dataset fashion-mnist --data-dir $(FASHION_DIR) --out exported/fashion-strong
 
 bundle:
 	PYTHON=$(PYTHON) packaging/build.sh cpu

@@ -5,6 +5,7 @@ it into one line and exit code 2.
 """
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import logging
@@ -13,6 +14,7 @@ import struct
 import tempfile
 import urllib.error
 import urllib.request
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +38,8 @@ class DatasetSpec:
     mirrors: tuple[str, ...]  # base URLs, tried in order
     checksums: dict[str, str]  # file name -> "algorithm:hexdigest", as published
     class_names: tuple[str, ...]
+    subject: tuple[str, str]  # what one picture shows, singular and plural ("digit", "digits")
+    recipe: str  # how a user's picture becomes an input (see desktop/imaging.py RECIPES)
     system_dirs: tuple[str, ...] = ()  # folders a system package may have installed
     image_size: int = 28
     counts: tuple[int, int] = (60000, 10000)  # canonical train, test sizes
@@ -56,6 +60,8 @@ DATASETS = {
             FILES["test_labels"]: "sha256:f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
         },
         tuple(str(i) for i in range(10)),
+        ("digit", "digits"),
+        "mnist",  # crop to the ink, fit 20x20, centre of mass at the middle: how MNIST was made
     ),
     "fashion-mnist": DatasetSpec(
         "fashion-mnist",
@@ -71,6 +77,8 @@ DATASETS = {
         },
         ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
          "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+        ("item of clothing", "items of clothing"),
+        "full-frame",  # the whole object fitted into the frame: how Fashion-MNIST was made
         system_dirs=("/usr/share/datasets/fashion-mnist",),
     ),
 }
@@ -90,48 +98,86 @@ class Dataset:
     test_y: np.ndarray  # (M,) uint8
     class_names: tuple[str, ...]
     image_size: int
+    subject: tuple[str, str] = ("digit", "digits")  # singular, plural
+    recipe: str = "mnist"  # preprocessing of a user's picture, recorded on the model card
+    note: str = ""  # anything the user should know about how the data was split or read
 
 
-def _read_bytes(path: Path) -> bytes:
+MAX_IDX_BYTES = 4 << 30  # an IDX payload above 4 GiB is refused (MNIST's largest file holds 47 MB)
+
+
+@contextlib.contextmanager
+def _open_idx(path: Path):
+    """The file as a binary stream, inflated on the fly when it is gzip: nothing is read whole,
+    so a small file that inflates to gigabytes costs only the bytes its header promises."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: file not found")
+    is_gzip = False
     try:
-        raw = path.read_bytes()
-        return gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
-    except (EOFError, gzip.BadGzipFile, OSError) as e:
-        raise DataError(f"{path}: not a readable gzip file ({e})") from None
-    except Exception as e:  # zlib.error for corrupted deflate streams
-        raise DataError(f"{path}: corrupted gzip data ({e})") from None
+        with open(path, "rb") as raw:
+            is_gzip = raw.read(2) == b"\x1f\x8b"
+            raw.seek(0)
+            with (gzip.GzipFile(fileobj=raw) if is_gzip else contextlib.nullcontext(raw)) as f:
+                yield f
+    except DataError:
+        raise
+    except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as e:
+        raise DataError(f"{path}: not a readable {'gzip ' if is_gzip else ''}file ({e})") from None
+
+
+def _read_exact(f, n: int) -> np.ndarray:
+    """Up to n bytes from f into a uint8 array (shorter when the stream ends first). Pages are
+    touched only as data arrives, so a header that lies about its size costs no memory."""
+    out = np.empty(n, np.uint8)
+    view, got = memoryview(out), 0
+    while got < n:
+        k = f.readinto(view[got:got + (1 << 22)])
+        if not k:
+            break
+        got += k
+    return out[:got]
+
+
+def _read_idx(path: Path, magic: int, dims: int, what: str, check=None) -> tuple[tuple[int, ...], np.ndarray]:
+    """Header (shape) and payload of an IDX file with `dims` dimensions of unsigned bytes;
+    `check(shape)` may refuse the header before any payload is read."""
+    header = 4 + 4 * dims
+    with _open_idx(path) as f:
+        head = f.read(header)
+        if len(head) < header:
+            raise DataError(f"{path}: too short for an IDX {what} header ({len(head)} bytes)")
+        found, *shape = struct.unpack(f">{1 + dims}I", head)
+        if found != magic:
+            raise DataError(f"{path}: wrong magic number 0x{found:08x}, expected 0x{magic:08x} (IDX {what})")
+        if check is not None:
+            check(shape)
+        expected = int(np.prod(shape, dtype=np.int64))
+        if expected > MAX_IDX_BYTES:
+            raise DataError(f"{path}: header says {shape[0]} {what} ({expected / 2**30:.1f} GiB), "
+                            f"more than this reader accepts ({MAX_IDX_BYTES >> 30} GiB)")
+        data = _read_exact(f, expected)
+        if len(data) < expected:
+            raise DataError(f"{path}: header says {shape[0]} {what} ({expected + header} bytes) "
+                            f"but the file holds {len(data) + header} bytes")
+        if f.read(1):
+            raise DataError(f"{path}: more data than the header's {shape[0]} {what} ({expected + header} bytes)")
+    return tuple(shape), data
 
 
 def read_idx_images(path: Path, image_size: int = 28) -> np.ndarray:
     """IDX3 file (gzip or raw) -> (N, image_size**2) uint8."""
-    data = _read_bytes(path)
-    if len(data) < 16:
-        raise DataError(f"{path}: too short for an IDX image header ({len(data)} bytes)")
-    magic, n, rows, cols = struct.unpack(">IIII", data[:16])
-    if magic != IMAGE_MAGIC:
-        raise DataError(f"{path}: wrong magic number 0x{magic:08x}, expected 0x{IMAGE_MAGIC:08x} (IDX images)")
-    if (rows, cols) != (image_size, image_size):
-        raise DataError(f"{path}: images are {rows}x{cols}, expected {image_size}x{image_size}")
-    expected = 16 + n * rows * cols
-    if len(data) != expected:
-        raise DataError(f"{path}: header says {n} images ({expected} bytes) but the file holds {len(data)} bytes")
-    return np.frombuffer(data, np.uint8, offset=16).reshape(n, rows * cols)
+    def check(shape):
+        if tuple(shape[1:]) != (image_size, image_size):
+            raise DataError(f"{path}: images are {shape[1]}x{shape[2]}, expected {image_size}x{image_size}")
+
+    (n, rows, cols), data = _read_idx(path, IMAGE_MAGIC, 3, "images", check)
+    return data.reshape(n, rows * cols)
 
 
 def read_idx_labels(path: Path) -> np.ndarray:
     """IDX1 file (gzip or raw) -> (N,) uint8, each in 0..9."""
-    data = _read_bytes(path)
-    if len(data) < 8:
-        raise DataError(f"{path}: too short for an IDX label header ({len(data)} bytes)")
-    magic, n = struct.unpack(">II", data[:8])
-    if magic != LABEL_MAGIC:
-        raise DataError(f"{path}: wrong magic number 0x{magic:08x}, expected 0x{LABEL_MAGIC:08x} (IDX labels)")
-    if len(data) != 8 + n:
-        raise DataError(f"{path}: header says {n} labels but the file holds {len(data) - 8}")
-    labels = np.frombuffer(data, np.uint8, offset=8)
+    _, labels = _read_idx(path, LABEL_MAGIC, 1, "labels")
     bad = np.flatnonzero(labels >= NUM_CLASSES)
     if bad.size:
         raise DataError(f"{path}: label {labels[bad[0]]} at index {bad[0]} is outside 0-{NUM_CLASSES - 1}")
@@ -140,6 +186,8 @@ def read_idx_labels(path: Path) -> np.ndarray:
 
 def _read_pair(folder: Path, images: str, labels: str, image_size: int) -> tuple[np.ndarray, np.ndarray]:
     x = read_idx_images(folder / images, image_size)
+    if len(x) == 0:
+        raise DataError(f"{folder / images}: holds no images")
     y = read_idx_labels(folder / labels)
     if len(x) != len(y):
         raise DataError(f"{folder / labels}: {len(y)} labels for {len(x)} images in {images}")
@@ -232,8 +280,8 @@ def load_dataset(dataset: str = "mnist", data_dir: str | os.PathLike | None = No
                 download(fname, spec.mirrors, spec.checksums[fname], folder)
     train_x, train_y = _read_pair(folder, FILES["train_images"], FILES["train_labels"], spec.image_size)
     test_x, test_y = _read_pair(folder, FILES["test_images"], FILES["test_labels"], spec.image_size)
-    log.info("loaded %s from %s: %d training and %d test images", dataset, folder, len(train_x), len(test_x))
-    return Dataset(dataset, folder, train_x, train_y, test_x, test_y, spec.class_names, spec.image_size)
+    return Dataset(dataset, folder, train_x, train_y, test_x, test_y, spec.class_names, spec.image_size,
+                   spec.subject, spec.recipe)
 
 
 def default_shared_mnist() -> Path:

@@ -47,18 +47,42 @@ def iw_bound_per_image(model: VAE, x: torch.Tensor, k: int, generator: torch.Gen
     return torch.cat(out)
 
 
-def test_metrics(model: VAE, x: torch.Tensor, seed: int, elbo_samples: int = 10, iw_k: int = 64) -> dict:
-    """Mean bounds over the test images, in nats; `neg_elbo_per_image` is returned for the app's
+@torch.no_grad()
+def knn_accuracy(train_z: torch.Tensor, train_y: torch.Tensor, test_z: torch.Tensor, test_y: torch.Tensor,
+                 k: int = 5, batch_size: int = 1000) -> float:
+    """Share of test images whose class is the majority among the k training images nearest in
+    latent space (z_mean, Euclidean; ties go to the lower class index): how well the map
+    separates the classes."""
+    classes = int(max(train_y.max(), test_y.max())) + 1
+    right = 0
+    for i in range(0, len(test_z), batch_size):
+        d = torch.cdist(test_z[i:i + batch_size], train_z)  # (B, N)
+        nearest = train_y[d.topk(k, largest=False).indices]  # (B, k)
+        votes = torch.zeros(len(nearest), classes, device=nearest.device).scatter_add_(
+            1, nearest, torch.ones_like(nearest, dtype=torch.float32))
+        right += int((votes.argmax(1) == test_y[i:i + batch_size]).sum())
+    return right / len(test_z)
+
+
+def test_metrics(model: VAE, x: torch.Tensor, seed: int, elbo_samples: int = 10, iw_k: int = 64,
+                 labels: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None) -> dict:
+    """Mean bounds over the test images, in nats, and (given `labels` = (train x, train labels,
+    test labels)) the latent 5-NN accuracy; `neg_elbo_per_image` is returned for the app's
     typicality percentile."""
     model.eval()
     g = torch.Generator(device=x.device).manual_seed(seed)
     per_image = neg_elbo_per_image(model, x, elbo_samples, g)
     iw = iw_bound_per_image(model, x, iw_k, g)
-    return {
+    metrics = {
         "neg_elbo": float(per_image.mean()),
         "neg_elbo_samples": elbo_samples,
         "iw_bound": float(iw.mean()),
         "iw_k": iw_k,
         "images": len(x),
-        "neg_elbo_per_image": per_image.cpu().numpy(),
     }
+    if labels is not None:
+        train_x, train_y, test_y = labels
+        train_z = torch.cat([model.encode(train_x[i:i + 1000])[0] for i in range(0, len(train_x), 1000)])
+        metrics["knn5_accuracy"] = knn_accuracy(train_z, train_y, model.encode(x)[0], test_y)
+    metrics["neg_elbo_per_image"] = per_image.cpu().numpy()
+    return metrics

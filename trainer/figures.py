@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from statistics import NormalDist
 
 import matplotlib
 
 matplotlib.use("Agg")  # files only; never opens a window
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from scipy.stats import norm  # noqa: E402
 
 
 def ppf_axis(n: int) -> np.ndarray:
     """norm.ppf(linspace(0.05, 0.95, n)): the reference's latent grid coordinates."""
-    return np.array([NormalDist().inv_cdf(p) for p in np.linspace(0.05, 0.95, n)])
+    return norm.ppf(np.linspace(0.05, 0.95, n))
 
 
 def loss_curves(history: list[dict], path: Path) -> None:
@@ -31,8 +31,10 @@ def loss_curves(history: list[dict], path: Path) -> None:
 
 def latent_scatter(z_mean: np.ndarray, labels: np.ndarray, class_names, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(7, 6), dpi=100)
-    sc = ax.scatter(z_mean[:, 0], z_mean[:, 1], c=labels, cmap="tab10", s=2, vmin=-0.5, vmax=9.5)
-    cbar = fig.colorbar(sc, ax=ax, ticks=range(10))
+    k = len(class_names)
+    sc = ax.scatter(z_mean[:, 0], z_mean[:, 1], c=labels, cmap="tab10" if k <= 10 else "tab20", s=2,
+                    vmin=-0.5, vmax=k - 0.5)
+    cbar = fig.colorbar(sc, ax=ax, ticks=range(k))
     cbar.ax.set_yticklabels(class_names)
     ax.set(xlabel="z[0]", ylabel="z[1]", title="test set: z_mean by class")
     fig.tight_layout()

@@ -20,6 +20,7 @@ class VAEConfig:
     latent_dim: int = 2  # size of z; 2 so the app can plot the latent plane directly
     activation: str = "relu"  # "relu" (reference) or "gelu"
     dropout: float = 0.0  # dropout after each hidden layer while training (0 in the reference)
+    logvar_limit: float = 0.0  # > 0: z_log_var = limit * tanh(raw / limit), so exp() cannot overflow
 
     @property
     def input_dim(self) -> int:
@@ -32,6 +33,7 @@ class VAEConfig:
     def from_dict(cls, d: dict) -> "VAEConfig":
         d = dict(d)
         d["hidden"] = tuple(d["hidden"])
+        d.setdefault("logvar_limit", 0.0)  # cards written before the field existed
         return cls(**d)
 
 
@@ -46,6 +48,8 @@ class TrainConfig:
     weight_decay: float = 0.0
     schedule: str = "constant"  # "constant" or "cosine" (decays to 2% of lr)
     warmup_kl_epochs: int = 0  # linearly anneal the KL weight from 0 to 1 over these epochs
+    warmup_lr_epochs: float = 0.0  # linearly raise the learning rate from 0 over these epochs
+    grad_clip: float = 0.0  # > 0: clip the gradients' global L2 norm to this value
 
 
 @dataclass
@@ -63,9 +67,14 @@ PRESETS: dict[str, Preset] = {
         "The Keras tutorial's VAE: dense 784-256-2 encoder, 2-256-784 decoder, RMSprop.",
     ),
     "strong": Preset(
-        VAEConfig(hidden=(384, 384, 384, 384), activation="gelu", dropout=0.2),
-        TrainConfig(epochs=60, optimizer="adamw", lr=1e-3, weight_decay=1e-4, schedule="cosine"),
-        "Four 384-wide GELU layers each side with dropout 0.2, AdamW with cosine decay, still a 2-D latent.",
+        # Guarded against divergence (Fashion-MNIST drove z_log_var to +123 and exp() to infinity):
+        # log-variance bounded to +-16, gradient norm clipped at 1000 (typical norms 50-450), and the
+        # learning rate raised over the first epoch.
+        VAEConfig(hidden=(384, 384, 384, 384), activation="gelu", dropout=0.2, logvar_limit=16.0),
+        TrainConfig(epochs=60, optimizer="adamw", lr=1e-3, weight_decay=1e-4, schedule="cosine",
+                    grad_clip=1000.0, warmup_lr_epochs=1.0),
+        "Four 384-wide GELU layers each side with dropout 0.2, AdamW with warm-up and cosine decay, a bounded "
+        "log-variance and clipped gradients, still a 2-D latent.",
     ),
 }
 
@@ -95,7 +104,11 @@ class VAE(nn.Module):
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x (B, D) in [0, 1] -> z_mean, z_log_var, each (B, L)."""
         h = self.encoder(x)
-        return self.z_mean(h), self.z_log_var(h)
+        z_log_var = self.z_log_var(h)
+        limit = self.config.logvar_limit
+        if limit:  # a smooth bound: sigma stays within exp(+-limit/2) and its gradient never vanishes abruptly
+            z_log_var = limit * torch.tanh(z_log_var / limit)
+        return self.z_mean(h), z_log_var
 
     @staticmethod
     def reparameterize(

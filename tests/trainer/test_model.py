@@ -67,3 +67,90 @@ def test_flushing_tiny_optimizer_state_changes_no_update():
 
     assert denormals(plain) > 1000 and denormals(flushed) < denormals(plain) / 100
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+
+
+def test_logvar_bound_keeps_exp_finite():
+    cfg = VAEConfig(hidden=(8,), logvar_limit=16.0)
+    m = VAE(cfg)
+    with torch.no_grad():
+        m.z_log_var.bias.fill_(1e4)
+    _, lv = m.encode(torch.rand(3, 784))
+    assert lv.max() <= 16.0 and torch.isfinite(lv.exp()).all()
+    assert VAEConfig.from_dict({k: v for k, v in cfg.to_dict().items() if k != "logvar_limit"}).logvar_limit == 0
+
+
+# -- the hand-written step of the seed preset -----------------------------------------------
+
+def _pair(hidden=(256,)):
+    import copy
+
+    from trainer.fast_step import FastReluStep
+
+    torch.manual_seed(0)
+    a = VAE(VAEConfig(hidden=hidden))
+    b = copy.deepcopy(a)
+    return a, b, FastReluStep(b, PRESETS["seed"].train, torch.Generator().manual_seed(1))
+
+
+@pytest.mark.parametrize("hidden", [(256,), (64, 32)])
+def test_fast_step_gradients_and_loss_equal_autograds(hidden):
+    a, b, fast = _pair(hidden)
+    x = (torch.rand(100, 784, generator=torch.Generator().manual_seed(2)) > 0.7).float()
+    logits, mu, lv = a(x, torch.Generator().manual_seed(1))  # the same eps draws
+    loss, recon, kl = vae_loss(logits, x, mu, lv, 0.7)
+    loss.backward()
+    got = fast(x, 0.7)
+    expected = torch.stack([recon + kl, recon, kl]).detach()
+    assert got.tolist() == pytest.approx(expected.tolist(), rel=1e-5)
+    for p, q in zip(a.parameters(), b.parameters()):
+        assert torch.allclose(fast.grads[q] / fast.scale, p.grad, rtol=1e-4, atol=1e-6)
+
+
+def test_fast_step_update_is_keras_rmsprop():
+    """Two steps of each on the same batch and draws agree: every parameter to 1e-4 (a step moves it
+    by ~3e-3; RMSprop divides by tiny averages, which magnifies float rounding where gradients are
+    ~0) and the running average to 1%."""
+    a, b, fast = _pair()
+    opt = torch.optim.RMSprop(a.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
+    x = torch.rand(100, 784, generator=torch.Generator().manual_seed(3))
+    for seed in range(2):
+        logits, mu, lv = a(x, torch.Generator().manual_seed(10 + seed))
+        opt.zero_grad()
+        vae_loss(logits, x, mu, lv)[0].backward()
+        opt.step()
+        fast.generator.manual_seed(10 + seed)
+        fast(x)
+    for p, q in zip(a.parameters(), b.parameters()):
+        v = opt.state[p]["square_avg"]
+        assert torch.allclose(fast.square_avg[_slice(fast, q)].view_as(q), v, rtol=1e-2, atol=1e-12)
+        assert torch.allclose(q, p, rtol=0, atol=1e-4)
+
+
+def _slice(fast, param):
+    start = param.data_ptr() - fast.flat.data_ptr()
+    return slice(start // 4, start // 4 + param.numel())
+
+
+def test_the_seed_preset_trains_with_the_fast_step_and_others_with_autograd():
+    from trainer.fast_step import FastReluStep
+    from trainer.train import AutogradStep, make_step
+
+    g = torch.Generator()
+    assert isinstance(make_step(VAE(PRESETS["seed"].model), PRESETS["seed"].train, g, 10), FastReluStep)
+    assert isinstance(make_step(VAE(PRESETS["strong"].model), PRESETS["strong"].train, g, 10), AutogradStep)
+    assert isinstance(make_step(VAE(PRESETS["seed"].model), PRESETS["seed"].train, g, 10, fast=False), AutogradStep)
+
+
+def test_a_fast_epoch_learns_like_an_autograd_epoch(mnist_dir):
+    from trainer.data import load_dataset
+    from trainer.train import make_step, train_epoch
+
+    x = torch.tensor(load_dataset("mnist", mnist_dir).train_x[:2000], dtype=torch.float32) / 255
+    results = []
+    for fast in (True, False):
+        torch.manual_seed(0)
+        model = VAE(PRESETS["seed"].model)
+        g = torch.Generator().manual_seed(0)
+        step = make_step(model, PRESETS["seed"].train, g, 20, fast=fast)
+        results.append([train_epoch(step, model, x, PRESETS["seed"].train, g, e)["loss"] for e in (1, 2)])
+    assert results[0] == pytest.approx(results[1], rel=0.01)

@@ -9,10 +9,16 @@ def ensure_gui_app():
     """The QApplication, created on first use; offscreen where there is no display (Linux)."""
     from PySide6.QtWidgets import QApplication
 
+    from PySide6.QtCore import QCoreApplication, Qt
+
     app = QApplication.instance()
     if app is None:
         if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        # Qt merges mouse and pen moves that queue up while the app is busy; a stroke then loses
+        # the positions in between and a circle turns into a polygon. Every position is kept.
+        QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_CompressHighFrequencyEvents, False)
+        QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_CompressTabletEvents, False)
         app = QApplication(sys.argv[:1])
         app.setOrganizationName("vae-digits")
         app.setApplicationName("vae-digits")

@@ -84,9 +84,11 @@ def grid_latents(n: int, rng: GridRange, latent_dim: int, axes=(0, 1), base: np.
     return z
 
 
-def assemble(images: np.ndarray, n: int, height: int, width: int) -> np.ndarray:
-    """(n*n, H*W) tiles in row-major order -> one (n*H, n*W) picture, edge to edge."""
-    return images.reshape(n, n, height, width).transpose(0, 2, 1, 3).reshape(n * height, n * width)
+def assemble(images: np.ndarray, n: int, height: int, width: int, cols: int | None = None) -> np.ndarray:
+    """(n*cols, H*W) tiles in row-major order -> one (n*H, cols*W) picture, edge to edge
+    (cols = n: a square grid; n = 1: a strip)."""
+    cols = n if cols is None else cols
+    return images.reshape(n, cols, height, width).transpose(0, 2, 1, 3).reshape(n * height, cols * width)
 
 
 def to_uint8(images: np.ndarray) -> np.ndarray:
@@ -95,6 +97,17 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
     images *= 255.0
     images += 0.5
     return images.astype(np.uint8)
+
+
+def prior_latents(n: int, latent_dim: int, seed: int) -> np.ndarray:
+    """(n*n, L) draws from the prior N(0, I): the same seed gives the same draws anywhere."""
+    return np.random.default_rng(seed).standard_normal((check_n(n) * n, latent_dim)).astype(np.float32)
+
+
+def decode_samples(decode, n: int, latent_dim: int, seed: int, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """One batched decode of n*n prior draws -> the (n*H, n*W) uint8 picture and the (n*n, L) points."""
+    z = prior_latents(n, latent_dim, seed)
+    return assemble(to_uint8(decode(z)), n, height, width), z
 
 
 def decode_grid(decode, n: int, rng: GridRange, latent_dim: int, height: int, width: int,

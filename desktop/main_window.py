@@ -1,24 +1,31 @@
-"""The main window: owns the runtime and wires canvas -> encode -> latent map, the hover
-preview, the manifold grid and the exports. Widgets only draw and emit signals."""
+"""The main window: the shell (menus, status bar, settings, dialogs) that wires the view to the
+state and the controllers. The logic lives in desktop/controllers/, the layout in
+desktop/widgets/main_view.py, the state in desktop/state.py."""
 from __future__ import annotations
 
 import json
 import logging
 from pathlib import Path
 
-import numpy as np
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox
 
-from desktop import grids
-from desktop.imaging import gray_to_ink, to_mnist
-from desktop.model_card import ModelError
-from desktop.pngio import ImageError, read_gray, save_image_atomic, save_png
+from desktop.controllers import Messages
+from desktop.controllers.drawing import DrawingController
+from desktop.controllers.export import ExportController
+from desktop.controllers.grid import GridController
+from desktop.controllers.map import MapController
+from desktop.controllers.model import ModelController
+from desktop.controllers.replay import ReplayController
+from desktop.controllers.walk import WalkController
+from desktop.files import ImageError
 from desktop.resources import default_model, list_models
+from desktop.state import GRID_MODES, State
 from desktop.widgets.main_view import MainView
 
 log = logging.getLogger(__name__)
+PICTURES = "Pictures (*.png *.jpg *.jpeg *.bmp *.gif *.pgm *.ppm *.webp)"
 
 
 def app_version() -> str:
@@ -28,6 +35,23 @@ def app_version() -> str:
         return version("vae-digits")
     except PackageNotFoundError:
         return "unknown"
+
+
+class _WindowShortcuts(QObject):
+    """Lets the window's shortcuts win over text fields: a spin box or line edit would otherwise
+    claim Ctrl+Z (its own undo) or Ctrl+E (end of line) and the shortcut would never fire."""
+
+    def __init__(self, window: QMainWindow):
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(obj, QObject) and obj.isWidgetType() \
+                and obj.window() is self.window:
+            pressed = QKeySequence(event.keyCombination())
+            if any(a.shortcut() == pressed for a in self.window.actions_with_shortcuts):
+                return True  # not accepted by the field: the shortcut map triggers the action
+        return False
 
 
 class MainWindow(QMainWindow):
@@ -41,40 +65,53 @@ class MainWindow(QMainWindow):
         super().__init__()
         from desktop.runtime import ModelRuntime
 
-        self.device = device
-        self._factory = runtime_factory or ModelRuntime
-        self.runtime = None
         self.settings = QSettings()
         self.last_error: str | None = None
         self._painted = False
         self.setWindowTitle("vae-digits")
-        self._build_widgets()
-        self._build_menus()
-        self._connect()
-        self._restore_settings()
-
-    # -- layout ----------------------------------------------------------------------------
-    def _build_widgets(self) -> None:
+        self.state = State()
         self.view = MainView()
         self.setCentralWidget(self.view)
         self.model_label, self.provider_label, self.time_label = QLabel(), QLabel(), QLabel()
         for w in (self.model_label, self.provider_label, self.time_label):
             self.statusBar().addPermanentWidget(w)
+        messages = Messages(self.show_error, lambda text: self.statusBar().showMessage(text, 5000))
+        self.models = ModelController(self.state, messages, runtime_factory or ModelRuntime, device)
+        self.drawing = DrawingController(self.state, self.view, messages)
+        self.map = MapController(self.state, self.view, messages)
+        self.grid = GridController(self.state, self.view, messages)
+        self.walk = WalkController(self.state, self.view, messages, self._ask_text, self._ask_picture)
+        self.replay = ReplayController(self.state, self.view)
+        self.exports = ExportController(self.state, self.view, messages, self.walk)
+        self._build_menus()
+        self._connect()
+        self._shortcuts = _WindowShortcuts(self)
+        QApplication.instance().installEventFilter(self._shortcuts)
+        self._restore_settings()
 
+    @property
+    def runtime(self):
+        return self.state.app.model
+
+    # -- menus -----------------------------------------------------------------------------
     def _build_menus(self) -> None:
+        self.actions_with_shortcuts: list[QAction] = []
         bar = self.menuBar()
         file = bar.addMenu("&File")
-        self.open_model_action = self._action(file, "Open model folder…", self.choose_model_folder, QKeySequence.StandardKey.Open)
-        self._action(file, "Open image…", self.choose_image, "Ctrl+I")
+        self._action(file, "Open model folder…", self.choose_model_folder, QKeySequence.StandardKey.Open)
+        self._action(file, "Open picture…", self.choose_image, "Ctrl+I")
         file.addSeparator()
-        self.export_grid_action = self._action(file, "Export grid as PNG…", self.choose_grid_export, "Ctrl+E")
+        self._action(file, "Export grid as PNG…", self.choose_grid_export, "Ctrl+E")
         self._action(file, "Export latent map as PNG…", self.choose_map_export, "Ctrl+Shift+E")
+        self._action(file, "Export walk as PNG strip…", self.choose_walk_strip_export)
+        self._action(file, "Export walk as GIF…", self.choose_walk_gif_export, "Ctrl+G")
         file.addSeparator()
         self._action(file, "Quit", self.close, QKeySequence.StandardKey.Quit)
         edit = bar.addMenu("&Edit")
-        self.undo_action = self._action(edit, "Undo stroke", self.view.canvas.undo, QKeySequence.StandardKey.Undo)
-        self.clear_action = self._action(edit, "Clear drawing", self.view.canvas.clear, "Ctrl+L")
+        self._action(edit, "Undo stroke", self.view.canvas.undo, QKeySequence.StandardKey.Undo)
+        self._action(edit, "Clear drawing", self.view.canvas.clear, "Ctrl+L")
         self._action(edit, "Copy coordinates", self.copy_coordinates, "Ctrl+Shift+C")
+        self._action(edit, "Resample the prior", self.grid.resample, "Ctrl+R")
         self.model_menu = bar.addMenu("&Model")
         self.model_group = QActionGroup(self)
         help_menu = bar.addMenu("&Help")
@@ -82,47 +119,65 @@ class MainWindow(QMainWindow):
 
     def _action(self, menu, text, slot, shortcut=None) -> QAction:
         action = menu.addAction(text)
-        action.triggered.connect(slot)
+        action.triggered.connect(lambda *_: slot())
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            self.actions_with_shortcuts.append(action)
         return action
 
     def _connect(self) -> None:
-        self.view.canvas.sigDrawingChanging.connect(self.on_drawing)
-        self.view.canvas.sigDrawingChanged.connect(self.on_drawing)
-        self.view.canvas.sigFileDropped.connect(self.load_image)
-        self.view.brush.valueChanged.connect(self.view.canvas.set_brush_width)
-        self.view.clear_button.clicked.connect(self.view.canvas.clear)
-        self.view.undo_button.clicked.connect(self.view.canvas.undo)
-        self.view.copy_button.clicked.connect(self.copy_coordinates)
-        self.view.map.sigHovered.connect(self.on_hover)
-        self.view.map.sigClicked.connect(self.on_pin)
-        self.view.map.sigRegionChanging.connect(lambda _: self.update_grid())
-        self.view.n_spin.valueChanged.connect(lambda _: self.update_grid())
-        self.view.range_mode.currentIndexChanged.connect(self._on_range_mode)
-        self.view.export_grid_button.clicked.connect(self.choose_grid_export)
-        self.view.export_map_button.clicked.connect(self.choose_map_export)
-        self.view.axes.sigChanged.connect(self._on_axes_changed)
-        self.view.grid.sigTileHovered.connect(self._on_tile_hovered)
+        v = self.view
+        v.canvas.sigFileDropped.connect(self.load_image)
+        v.copy_button.clicked.connect(self.copy_coordinates)
+        v.export_grid_button.clicked.connect(self.choose_grid_export)
+        v.export_map_button.clicked.connect(self.choose_map_export)
+        v.walk.sigExportStrip.connect(self.choose_walk_strip_export)
+        v.walk.sigExportGif.connect(self.choose_walk_gif_export)
+        self.state.app.events.model.connect(self._model_changed)
+        for event in (self.state.app.events.encoding, self.state.app.events.hovered):
+            event.connect(self._show_time)
+
+    def _show_time(self, *_) -> None:
+        if self.runtime is not None:
+            self.time_label.setText(f"last inference {self.runtime.last_ms:.2f} ms")
 
     # -- settings --------------------------------------------------------------------------
     def _restore_settings(self) -> None:
-        geometry = self.settings.value("geometry")
+        s = self.settings
+        geometry = s.value("geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1400, 760)
-        self.view.brush.setValue(int(self.settings.value("brush", 22)))
-        self.view.n_spin.setValue(int(self.settings.value("grid_n", 15)))
-        self.export_scale = int(self.settings.value("export_scale", 2))
+            self.resize(1400, 800)
+        self.view.brush.setValue(int(s.value("brush", 22)))
+        g = self.state.grid
+        g.n = int(s.value("grid_n", 15))
+        mode = str(s.value("grid_mode", "ppf"))
+        g.mode = mode if mode in GRID_MODES else "ppf"
+        try:
+            rect = tuple(float(v) for v in json.loads(s.value("grid_rect", "[]")))
+            if len(rect) == 4 and rect[0] < rect[1] and rect[2] < rect[3]:
+                g.rect = rect
+        except (ValueError, TypeError):
+            pass
+        g.seed = int(s.value("grid_seed", 0))
+        self.export_scale = int(s.value("export_scale", 2))
 
     def closeEvent(self, event):
-        self.settings.setValue("geometry", self.saveGeometry())
-        self.settings.setValue("brush", self.view.brush.value())
-        self.settings.setValue("grid_n", self.view.n_spin.value())
-        self.settings.setValue("export_scale", self.export_scale)
+        s, g = self.settings, self.state.grid
+        s.setValue("geometry", self.saveGeometry())
+        s.setValue("brush", self.view.brush.value())
+        s.setValue("grid_n", g.n)
+        s.setValue("grid_mode", g.mode)
+        s.setValue("grid_rect", json.dumps(list(g.rect)))
+        s.setValue("grid_seed", g.seed)
+        s.setValue("export_scale", self.export_scale)
         if self.runtime is not None:
-            self.settings.setValue("model", str(self.runtime.card.folder))
+            s.setValue("model", str(self.runtime.card.folder))
+        for timer in (self.walk.timer, self.replay.timer):
+            timer.stop()
+        QApplication.instance().removeEventFilter(self._shortcuts)
         super().closeEvent(event)
 
     def paintEvent(self, event):
@@ -145,38 +200,30 @@ class MainWindow(QMainWindow):
         self._refresh_model_menu()
 
     def load_model(self, folder, report: bool = True) -> bool:
-        """Switch to the model in `folder`; on error keep the previous one and say why."""
-        try:
-            runtime = self._factory(folder, self.device)
-        except RuntimeError as e:  # --device cuda where CUDA cannot attach
-            self.show_error(f"{e}. Running on the CPU instead.")
-            self.device = "cpu"
-            return self.load_model(folder, report)
-        except ModelError as e:
-            if report:
-                self.show_error(str(e))
-            return False
-        self.runtime = runtime
+        return self.models.load(folder, report)
+
+    def _extra_models(self) -> list[str]:
+        return [f for f in json.loads(self.settings.value("extra_models", "[]")) if Path(f).is_dir()]
+
+    def _model_changed(self, runtime) -> None:
         card = runtime.card
-        self.view.axes.set_latent_dim(runtime.latent_dim)
-        self._show_latents()
         self.model_label.setText(f"model: {card.name}")
         self.provider_label.setText(f"provider: {runtime.provider.replace('ExecutionProvider', '')}")
         self.provider_label.setToolTip(runtime.provider_note)
-        self.statusBar().showMessage(f"{card.name} on {runtime.provider} ({runtime.provider_note})", 8000)
-        self.setWindowTitle(f"vae-digits — {card.name}")
+        self.setWindowTitle(f"vae-digits — {card.name} ({card.subject[1]})")
         self._refresh_model_menu()
-        self.on_drawing(None if self.view.canvas.is_empty() else self.view.canvas.ink())
-        self.update_grid()
-        return True
 
     def _refresh_model_menu(self) -> None:
         self.model_menu.clear()
-        for folder in list_models():
-            action = self.model_menu.addAction(folder.name)
+        current = None if self.runtime is None else Path(self.runtime.card.folder).resolve()
+        shipped = list_models()
+        folders = shipped + [Path(f) for f in self._extra_models() if Path(f).resolve() not in
+                             {p.resolve() for p in shipped}]
+        for folder in folders:
+            action = self.model_menu.addAction(folder.name if folder in shipped else str(folder))
             action.setCheckable(True)
-            action.setChecked(self.runtime is not None and self.runtime.card.folder.resolve() == folder.resolve())
-            action.triggered.connect(lambda _=False, f=folder: self.load_model(f))
+            action.setChecked(current == folder.resolve())
+            action.triggered.connect(lambda _=False, f=folder: self.load_model(f) or self._refresh_model_menu())
             self.model_group.addAction(action)
         self.model_menu.addSeparator()
         self.model_menu.addAction("Open model folder…").triggered.connect(self.choose_model_folder)
@@ -184,169 +231,98 @@ class MainWindow(QMainWindow):
     def choose_model_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open model folder")
         if folder:
-            self.load_model(folder)
+            self.open_model_folder(folder)
 
-    def _show_latents(self) -> None:
-        lat = self.runtime.latents
-        ax = self.view.axes.axes()
-        self.view.map.set_points(lat.z_mean[:, ax], lat.labels, self.runtime.card.class_names)
-        self.view.map.set_pinned(None)
-        self.view.pinned_view.set_image(None)
+    def open_model_folder(self, folder: str) -> bool:
+        """Load a folder from anywhere; once it loads it joins the Model menu (remembered)."""
+        if not self.load_model(folder):
+            self._refresh_model_menu()
+            return False
+        extra = self._extra_models()
+        if str(Path(folder).resolve()) not in extra and Path(folder).resolve().parent != _models_root():
+            self.settings.setValue("extra_models", json.dumps(extra + [str(Path(folder).resolve())]))
+        self._refresh_model_menu()
+        return True
 
-    def _on_axes_changed(self) -> None:
-        if self.runtime is not None:
-            self._show_latents()
-            self.on_drawing(None if self.view.canvas.is_empty() else self.view.canvas.ink())
-            self.update_grid()
-
-    # -- drawing ---------------------------------------------------------------------------
-    def on_drawing(self, ink) -> None:
-        """Canvas ink -> 28x28 input -> encode -> marker, reconstruction and typicality."""
-        x = None if ink is None else to_mnist(ink, size=self._image_size()[0])
-        self.view.input_view.set_image(x)
-        if x is None or self.runtime is None:
-            self.view.recon_view.set_image(None)
-            self.view.map.set_marker(None)
-            self.view.coords.clear()
-            self.view.nll_label.setText("–")
-            self.view.typical_label.setText("–")
-            return
-        rt = self.runtime
-        z_mean, z_log_var = rt.encode(x.reshape(1, -1))
-        z_mean, z_log_var = z_mean[0], z_log_var[0]
-        self.view.recon_view.set_image(rt.decode(z_mean[None])[0].reshape(x.shape))
-        ax = self.view.axes.axes()
-        self.view.map.set_marker(z_mean[ax], np.exp(0.5 * z_log_var[ax]))
-        self.view.coords.setText(", ".join(f"{v:.4f}" for v in z_mean))
-        nll = rt.neg_elbo(x.ravel(), z_mean, z_log_var)
-        pct = rt.latents.percentile(nll)
-        self.view.nll_label.setText(f"{nll:.1f} nats")
-        verdict = ("typical digit" if pct <= 90 else "unusual" if pct <= 99 else "unlike any test digit")
-        self.view.typical_label.setText(f"higher than {pct:.1f}% of test digits — {verdict}")
-        self._show_time()
-
-    def _image_size(self) -> tuple[int, int]:
-        return self.runtime.card.image_size if self.runtime is not None else (28, 28)
-
+    # -- pictures --------------------------------------------------------------------------
     def copy_coordinates(self) -> None:
         QApplication.clipboard().setText(self.view.coords.text())
 
     def choose_image(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open image", "", "Images (*.png *.jpg *.jpeg *.bmp *.gif *.pgm)")
+        path, _ = QFileDialog.getOpenFileName(self, "Open picture", "", PICTURES)
         if path:
             self.load_image(path)
 
     def load_image(self, path: str) -> bool:
+        from desktop.pngio import read_gray
+
         try:
-            ink = gray_to_ink(read_gray(path))
-            if to_mnist(ink) is None:
-                raise ImageError(f"{path}: the picture is blank (no ink to encode)")
+            gray = read_gray(path)
         except ImageError as e:
             self.show_error(str(e))
             return False
-        self.view.canvas.set_picture(ink)
-        return True
+        return self.drawing.load_picture(gray, path)
 
-    # -- hover and pin ---------------------------------------------------------------------
-    def _latent_point(self, xy: np.ndarray) -> np.ndarray:
-        z = self.view.axes.base().copy()
-        z[self.view.axes.axes()] = xy
-        return z
+    def _ask_text(self, label: str) -> str | None:
+        text, ok = QInputDialog.getText(self, "Walk end", label)
+        return text if ok else None
 
-    def on_hover(self, xy: np.ndarray) -> None:
-        if self.runtime is None:
-            return
-        h, w = self._image_size()
-        self.view.hover_view.set_image(self.runtime.decode(self._latent_point(xy)[None])[0].reshape(h, w))
-        self.view.hover_view.setToolTip(f"z = ({xy[0]:.3f}, {xy[1]:.3f})")
-        self.view.map.set_hovered(xy)
-        self._show_time()
+    def _ask_picture(self):
+        """(Encoding, file name) of a picture the user picks, or None."""
+        from desktop.analysis import analyse_picture
+        from desktop.pngio import read_gray
 
-    def on_pin(self, xy: np.ndarray) -> None:
-        if self.runtime is None:
-            return
-        h, w = self._image_size()
-        self.view.pinned_view.set_image(self.runtime.decode(self._latent_point(xy)[None])[0].reshape(h, w))
-        self.view.pinned_view.setToolTip(f"z = ({xy[0]:.3f}, {xy[1]:.3f})")
-        self.view.map.set_pinned(xy)
-        self.statusBar().showMessage(f"pinned z = ({xy[0]:.4f}, {xy[1]:.4f})", 5000)
+        path, _ = QFileDialog.getOpenFileName(self, "A picture for this end of the walk", "", PICTURES)
+        if not path or self.runtime is None:
+            return None
+        try:
+            enc = analyse_picture(self.runtime, read_gray(path))
+        except ImageError as e:
+            self.show_error(str(e))
+            return None
+        if enc is None:
+            self.show_error(f"{path}: the picture is blank (nothing stands out from its background)")
+            return None
+        return enc, Path(path).name
 
-    # -- grid ------------------------------------------------------------------------------
-    def grid_range(self) -> grids.GridRange:
-        if self.view.range_mode.currentIndex() == 0:
-            return grids.PPF
-        x0, x1, y0, y1 = self.view.map.region()
-        return grids.GridRange(x0, x1, y0, y1)
+    # -- exports ---------------------------------------------------------------------------
+    def _ask_scale(self, title: str) -> int | None:
+        scale, ok = QInputDialog.getInt(self, title, "Pixel scale (1–8):", self.export_scale, 1, 8)
+        if ok:
+            self.export_scale = scale
+        return scale if ok else None
 
-    def _on_range_mode(self, index: int) -> None:
-        r = self.grid_range()
-        self.view.map.set_region(r.x0, r.x1, r.y0, r.y1, editable=index == 1)
-        self.update_grid()
+    def _ask_path(self, title: str, name: str, kind: str) -> str | None:
+        path, _ = QFileDialog.getSaveFileName(self, title, name, kind)
+        return path or None
 
-    def render_grid(self) -> tuple[np.ndarray, int, grids.GridRange, np.ndarray]:
-        """One batched decode of the n x n grid: (picture, n, range, the tiles' shown coordinates)."""
-        n, rng = self.view.n_spin.value(), self.grid_range()
-        picture, z = grids.decode_grid(self.runtime.decode, n, rng, self.runtime.latent_dim,
-                                       *self._image_size(), self.view.axes.axes(), self.view.axes.base())
-        return picture, n, rng, z[:, self.view.axes.axes()]
-
-    def update_grid(self) -> None:
-        if self.runtime is None:
-            return
-        picture, n, rng, coords = self.render_grid()
-        self.view.grid.set_grid(picture, n, coords)
-        if rng.ppf:
-            self.view.map.set_region(rng.x0, rng.x1, rng.y0, rng.y1, editable=False)
-        self._show_time()
-
-    def _on_tile_hovered(self, row: int, col: int) -> None:
-        n = self.view.n_spin.value()
-        xs, ys = grids.axes_values(n, self.grid_range())
-        self.statusBar().showMessage(f"tile row {row + 1}, column {col + 1}: z = ({xs[col]:.3f}, {ys[n - 1 - row]:.3f})", 3000)
-
-    # -- export ----------------------------------------------------------------------------
     def choose_grid_export(self) -> None:
         if self.runtime is None:
             return self.show_error("Open a model first.")
-        scale, ok = QInputDialog.getInt(self, "Export grid", "Pixel scale (1–8):", self.export_scale, 1, 8)
-        if not ok:
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export grid as PNG", f"grid-{self.view.n_spin.value()}.png", "PNG (*.png)")
+        scale = self._ask_scale("Export grid")
+        path = scale and self._ask_path("Export grid as PNG", f"grid-{self.state.grid.n}.png", "PNG (*.png)")
         if path:
-            self.export_grid(path, scale)
-
-    def export_grid(self, path: str, scale: int) -> bool:
-        picture, n, rng, _ = self.render_grid()
-        text = {"Model": self.runtime.name, "n": str(n), "Range": rng.label(), "Software": "vae-digits"}
-        try:
-            save_png(picture, path, scale, text)
-        except ImageError as e:
-            self.show_error(str(e))
-            return False
-        self.export_scale = scale
-        self.statusBar().showMessage(f"wrote {path}", 5000)
-        return True
+            self.exports.grid(path, scale)
 
     def choose_map_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export latent map as PNG", "latent-map.png", "PNG (*.png)")
+        path = self._ask_path("Export latent map as PNG", "latent-map.png", "PNG (*.png)")
         if path:
-            self.export_map(path)
+            self.exports.map(path)
 
-    def export_map(self, path: str) -> bool:
-        """The map as shown, at the screen's pixel ratio."""
-        try:
-            save_image_atomic(self.view.map.grab().toImage(), path, {"Model": self.runtime.name if self.runtime else ""})
-        except ImageError as e:
-            self.show_error(str(e))
-            return False
-        self.statusBar().showMessage(f"wrote {path}", 5000)
-        return True
+    def choose_walk_strip_export(self) -> None:
+        scale = self._ask_scale("Export walk strip")
+        path = scale and self._ask_path("Export walk as PNG strip", "walk.png", "PNG (*.png)")
+        if path:
+            self.exports.walk_strip(path, scale)
+
+    def choose_walk_gif_export(self) -> None:
+        scale = self._ask_scale("Export walk GIF")
+        ms = scale and QInputDialog.getInt(self, "Export walk GIF", "Frame time (ms):", 100, 20, 2000, 10)
+        path = ms and ms[1] and self._ask_path("Export walk as GIF", "walk.gif", "GIF (*.gif)")
+        if path:
+            self.exports.walk_gif(path, scale, ms[0], self.view.walk.bounce.isChecked())
 
     # -- messages --------------------------------------------------------------------------
-    def _show_time(self) -> None:
-        if self.runtime is not None:
-            self.time_label.setText(f"last inference {self.runtime.last_ms:.2f} ms")
-
     def show_error(self, message: str) -> None:
         """A window-modal message that does not block the event loop; the app keeps working."""
         self.last_error = message
@@ -357,17 +333,26 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> None:
         rt = self.runtime
-        text = f"<b>vae-digits {app_version()}</b><br>A variational autoencoder's view of handwritten digits."
+        subject = rt.card.subject[1] if rt is not None else "handwritten digits"
+        text = f"<b>vae-digits {app_version()}</b><br>A variational autoencoder's view of {subject}."
         if rt is not None:
             c = rt.card.data
-            m = c.get("test_metrics", {})
+            m = c["test_metrics"]
+            knn = f", latent 5-NN accuracy {m['knn5_accuracy']:.3f}" if "knn5_accuracy" in m else ""
             text += (f"<p><b>{rt.name}</b> — {c['model'].get('description', '')}<br>"
-                     f"data: {c['dataset']['name']}, {c['dataset']['train_images']:,} training images<br>"
+                     f"data: {rt.card.dataset}, {c['dataset'].get('train_images', 0):,} training and "
+                     f"{rt.card.test_images:,} test {subject} ({', '.join(rt.card.class_names)})<br>"
+                     f"preprocessing: {c.get('input', {}).get('description', 'MNIST’s (crop, fit 20x20, centre of mass)')}<br>"
                      f"latent size {rt.latent_dim}, {c['parameters']['total']:,} parameters<br>"
-                     f"test −ELBO {m.get('neg_elbo', float('nan')):.2f} nats, "
-                     f"importance-weighted bound {m.get('iw_bound', float('nan')):.2f} nats<br>"
+                     f"test −ELBO {m['neg_elbo']:.2f} nats{knn}<br>"
                      f"provider: {rt.provider} ({rt.provider_note})</p>")
         box = QMessageBox(QMessageBox.Icon.Information, "About vae-digits", text, QMessageBox.StandardButton.Ok, self)
         if rt is not None:
             box.setDetailedText(json.dumps({k: v for k, v in rt.card.data.items() if k != "history"}, indent=2))
         box.open()
+
+
+def _models_root() -> Path:
+    from desktop.resources import models_dir
+
+    return models_dir().resolve()

@@ -70,6 +70,28 @@ class ModelCard:
         return list(self.data["dataset"]["class_names"])
 
     @property
+    def subject(self) -> tuple[str, str]:
+        """What one picture shows, singular and plural ("digit", "digits"); cards written before the
+        field existed are MNIST's (or Fashion-MNIST's, by the data set's name)."""
+        s = self.data["dataset"].get("subject")
+        if s is None:
+            return ("item of clothing", "items of clothing") if self.dataset == "fashion-mnist" else ("digit", "digits")
+        return str(s[0]), str(s[1])
+
+    @property
+    def dataset(self) -> str:
+        return str(self.data["dataset"].get("name", ""))
+
+    @property
+    def recipe(self) -> str:
+        """How a picture becomes an input (desktop/imaging.py); older cards mean MNIST's."""
+        return self.data.get("input", {}).get("recipe", "mnist")
+
+    @property
+    def test_images(self) -> int:
+        return int(self.data["dataset"].get("test_images", 0))
+
+    @property
     def neg_elbo_samples(self) -> int:
         """How many eps draws the card's test negative ELBO averaged over (checked at load)."""
         return self.data["test_metrics"]["neg_elbo_samples"]
@@ -110,11 +132,19 @@ class ModelCard:
             if h < 1 or w < 1:
                 raise ModelError(f"{meta}: image size {h}x{w} is not valid")
             self.class_names  # noqa: B018 - must be present
+            from desktop.imaging import RECIPES
+
+            if self.recipe not in RECIPES:
+                raise ModelError(f"{meta}: input.recipe {self.recipe!r} is not one this app knows ({', '.join(RECIPES)})")
+            subject = d["dataset"].get("subject")
+            if subject is not None and not (isinstance(subject, list) and len(subject) == 2
+                                            and all(isinstance(w, str) and w for w in subject)):
+                raise ModelError(f"{meta}: dataset.subject must be two words, singular and plural")
             for name in MODEL_FILES:
                 digest = d["files"][name]["sha256"]
                 if not (isinstance(digest, str) and len(digest) == 64):
                     raise ModelError(f"{meta}: sha256 of {name} is malformed")
-        except (KeyError, TypeError, ValueError) as e:
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise ModelError(f"{meta}: model card lacks a required field ({e})") from None
         self._check_test_metrics(meta)
 
@@ -171,3 +201,37 @@ class Latents:
     def percentile(self, neg_elbo: float) -> float:
         """Share of test images (in %) whose negative ELBO is lower (more typical) than this."""
         return 100.0 * np.searchsorted(self._sorted, neg_elbo) / len(self._sorted)
+
+
+@dataclass
+class History:
+    """The training replay (history_latents.npz): where a fixed subset of test images sat in latent
+    space before training (epoch 0) and after each epoch."""
+
+    epochs: list[int]  # (E,)
+    index: np.ndarray  # (M,) test-set indices
+    labels: np.ndarray  # (M,)
+    z_mean: np.ndarray  # (E, M, L) float32
+    losses: dict[int, dict]  # epoch -> that epoch's entry of the card's history
+
+    @classmethod
+    def load(cls, card: ModelCard) -> "History | None":
+        """None when the model has no recording (older folders); ModelError when it is damaged."""
+        p = card.path("history_latents.npz")
+        listed = card.data.get("files", {}).get(p.name)
+        if listed is None or not p.is_file():
+            return None
+        if _sha256(p) != listed.get("sha256"):
+            raise ModelError(f"{p}: sha256 does not match the model card (damaged or replaced file)")
+        try:
+            with np.load(p) as f:
+                epochs, index = f["epoch"].astype(int), f["index"].astype(np.int64)
+                labels, z = f["labels"].astype(np.int64), f["z_mean"].astype(np.float32)
+        except (OSError, KeyError, ValueError) as e:
+            raise ModelError(f"{p}: not a readable replay file ({e})") from None
+        if z.shape != (len(epochs), len(index), card.latent_dim) or labels.shape != index.shape or not len(epochs):
+            raise ModelError(f"{p}: arrays do not match {len(epochs)} epochs of {len(index)} images")
+        if not np.isfinite(z).all():
+            raise ModelError(f"{p}: z_mean holds NaN or infinite values")
+        losses = {int(h["epoch"]): h for h in card.data.get("history", []) if isinstance(h, dict) and "epoch" in h}
+        return cls(epochs.tolist(), index, labels, z, losses)

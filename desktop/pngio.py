@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import secrets
 import sys
 import tempfile
 from pathlib import Path
@@ -14,6 +13,7 @@ import numpy as np
 from PySide6.QtCore import qInstallMessageHandler
 from PySide6.QtGui import QImage, QImageReader
 
+from desktop.files import ImageError, atomic_write
 from desktop.grids import MAX_SCALE, MIN_SCALE
 
 log = logging.getLogger(__name__)
@@ -21,10 +21,6 @@ log = logging.getLogger(__name__)
 # Pictures above this are refused from their header, before decoding: a digit needs far fewer
 # pixels, and reading one holds a few float32 copies (about 1 GB at this size).
 MAX_MEGAPIXELS = 50
-
-
-class ImageError(Exception):
-    """A picture cannot be read or written; str() is one line naming the file and the problem."""
 
 
 def read_gray(path: str | Path) -> np.ndarray:
@@ -98,25 +94,9 @@ def to_qimage(gray: np.ndarray) -> QImage:
 
 def save_image_atomic(img: QImage, path: str | Path, text: dict[str, str] | None = None) -> Path:
     """Save `img` as PNG with tEXt chunks: temporary file, then rename."""
-    path = Path(path)
     for k, v in (text or {}).items():
         img.setText(k, str(v))
-    tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.png")
-    try:  # mode 0666 less the umask, as for any new file (mkstemp would make it 0600)
-        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-    except OSError as e:
-        raise ImageError(f"{path}: cannot write there ({e.strerror or e})") from None
-    try:
-        if not img.save(tmp, "PNG"):
-            raise ImageError(f"{path}: writing the PNG failed")
-        try:
-            os.replace(tmp, path)
-        except OSError as e:  # e.g. `path` is a folder
-            raise ImageError(f"{path}: cannot write there ({e.strerror or e})") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return atomic_write(path, lambda tmp: img.save(tmp, "PNG"), ".png")
 
 
 def save_png(gray: np.ndarray, path: str | Path, scale: int = 1, text: dict[str, str] | None = None) -> Path:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop.model_card import Latents, ModelCard, ModelError
+from desktop.model_card import History, Latents, ModelCard, ModelError
 from desktop.providers import CUDA, choose_providers
 
 log = logging.getLogger(__name__)
@@ -19,6 +19,26 @@ log = logging.getLogger(__name__)
 def _first_line(e: Exception) -> str:
     text = str(e).strip()
     return text.splitlines()[0] if text else type(e).__name__
+
+
+# Interactive use: a stroke or a hovered point is one image, 60 times a second; a grid is up to
+# 3,600. ONNX Runtime's worker threads spin between calls by default, so 60 single decodes a
+# second held a whole core: spinning is off here, single images run on one thread (no worker to
+# wake) and batches on BATCH_THREADS. BATCH_FROM and the counts were measured (make bench).
+BATCH_THREADS = 2
+BATCH_FROM = 64  # decode batches of at least this many rows on the multi-threaded session
+
+
+def session_options(threads: int):
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3  # a failed CUDA attach is reported by provider_note, not in red
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    return opts
 
 
 class ModelRuntime:
@@ -30,14 +50,16 @@ class ModelRuntime:
     def __init__(self, folder: str | Path, device: str = "auto"):
         self.card = ModelCard.load(folder)
         providers, note = choose_providers(device)
-        self._encoder = self._session("encoder.onnx", providers)
-        self._decoder = self._session("decoder.onnx", providers)
+        self._encoder = self._session("encoder.onnx", providers, 1)
+        self._decoder = self._session("decoder.onnx", providers, 1)
+        self._batch_decoder = self._session("decoder.onnx", providers, BATCH_THREADS)
         self.provider = self._encoder.get_providers()[0]
         if providers[0] == CUDA and self.provider != CUDA:
             note = "CPU because the CUDA provider did not attach at session creation"
         self.provider_note = note
         self._check_signatures()
         self.latents = Latents.load(self.card)
+        self.history = History.load(self.card)  # the training replay; None for older folders
         self._rng_seed = 0
         self.last_ms = 0.0
         self._probe()  # also the warm-up: the first run allocates
@@ -45,10 +67,12 @@ class ModelRuntime:
     def _probe(self) -> None:
         """Refuse a model that gives NaN/inf on ordinary inputs; also the warm-up (the first run
         allocates). One batched decode of z = 0 and ±2 on each axis, then one batched encode of a
-        blank, a full and the decoded images."""
+        blank, a full and the decoded images. The batch session decodes the same points, repeated."""
         L, D = self.latent_dim, self.pixels
         z = np.concatenate([np.zeros((1, L)), 2 * np.eye(L), -2 * np.eye(L)]).astype(np.float32)  # (1+2L, L)
         (images,) = self._probe_run("decoder.onnx", self.decode, z, D, "z = 0 and ±2 on each axis")
+        self._probe_run("decoder.onnx", self.decode, np.resize(z, (max(BATCH_FROM, len(z)), L)), D,
+                        "z = 0 and ±2 on each axis, batched")
         x = np.concatenate([np.zeros((1, D)), np.ones((1, D)), np.clip(images, 0, 1)]).astype(np.float32)  # (3+2L, D)
         self._probe_run("encoder.onnx", self.encode, x, L, "blank, full and decoded images")
 
@@ -66,14 +90,12 @@ class ModelRuntime:
                 raise ModelError(f"{path}: output on a probe is not finite ({what})")
         return outs
 
-    def _session(self, name: str, providers: list[str]):
+    def _session(self, name: str, providers: list[str], threads: int):
         import onnxruntime as ort
 
-        opts = ort.SessionOptions()
-        opts.log_severity_level = 3  # a failed CUDA attach is reported by provider_note, not in red
         path = self.card.path(name)
         try:
-            return ort.InferenceSession(str(path), opts, providers=providers)
+            return ort.InferenceSession(str(path), session_options(threads), providers=providers)
         except Exception as e:  # ORT raises its own Fail/InvalidGraph/... types
             raise ModelError(f"{path}: ONNX Runtime cannot load it ({_first_line(e)})") from None
 
@@ -116,7 +138,8 @@ class ModelRuntime:
     def decode(self, z: np.ndarray) -> np.ndarray:
         """z (N, L) -> images (N, D) in [0, 1], all in one batched run."""
         t = time.perf_counter()
-        (images,) = self._decoder.run(None, {"z": np.asarray(z, np.float32).reshape(-1, self.latent_dim)})
+        z = np.asarray(z, np.float32).reshape(-1, self.latent_dim)
+        (images,) = (self._batch_decoder if len(z) >= BATCH_FROM else self._decoder).run(None, {"z": z})
         self.last_ms = 1000 * (time.perf_counter() - t)
         return images
 

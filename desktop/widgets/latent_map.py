@@ -1,73 +1,120 @@
-"""The latent map: the test set's z_mean by class (pyqtgraph), the drawing's marker with its
-1-sigma and 2-sigma ellipses, the hovered and pinned points and the grid's extent."""
+"""The latent map (pyqtgraph): the test set's z_mean by class, the drawing's marker, the hovered
+and pinned points, the grid's extent and a walk's path.
+
+The 10,000 points are drawn once into a cache per model, axes and view change (Qt's device
+coordinate cache on each class's scatter): moving the marker or the hover circle repaints only
+their small areas, from that cache, instead of redrawing every point.
+"""
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtWidgets import QGraphicsItem
 
 CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]  # matplotlib's tab10
 _CIRCLE = np.linspace(0, 2 * np.pi, 65)
+RECT_PEN = pg.mkPen("#d62728", width=2, style=Qt.PenStyle.DashLine)
+
+
+def class_colour(k: int) -> str:
+    return CLASS_COLOURS[k % len(CLASS_COLOURS)]
+
+
+class _MapViewBox(pg.ViewBox):
+    """Left-drag draws a rectangle when `drawing_rect` is on (pan then with the middle button);
+    otherwise pyqtgraph's pan and zoom."""
+
+    def __init__(self, on_rect):
+        super().__init__()
+        self.drawing_rect = False
+        self._on_rect = on_rect  # (x0, x1, y0, y1, finished)
+
+    def mouseDragEvent(self, ev, axis=None):
+        if not (self.drawing_rect and ev.button() == Qt.MouseButton.LeftButton):
+            return super().mouseDragEvent(ev, axis)
+        ev.accept()
+        a, b = self.mapSceneToView(ev.buttonDownScenePos()), self.mapSceneToView(ev.scenePos())
+        x0, x1 = sorted((a.x(), b.x()))
+        y0, y1 = sorted((a.y(), b.y()))
+        if x1 > x0 and y1 > y0:
+            self._on_rect(x0, x1, y0, y1, ev.isFinish())
 
 
 class LatentMap(pg.PlotWidget):
-    """Zoom with the wheel, pan by dragging; click a legend entry to hide or show its class.
+    """Zoom with the wheel, pan by dragging; in rectangle mode a drag draws the grid's rectangle.
 
     Signals:
-        sigHovered(object): (2,) latent point under the pointer.
-        sigClicked(object): (2,) latent point clicked (pinned).
-        sigRegionChanging(object): (x0, x1, y0, y1) while the grid rectangle is dragged.
+        sigHovered(object): (2,) point under the pointer, or None when it leaves the map.
+        sigClicked(object): (2,) point clicked (to pin).
+        sigRegionChanging(object): (x0, x1, y0, y1) while the grid rectangle is drawn or resized.
+        sigRegionChanged(object): (x0, x1, y0, y1) once the drawing or resizing ends.
     """
 
     sigHovered = Signal(object)
     sigClicked = Signal(object)
     sigRegionChanging = Signal(object)
+    sigRegionChanged = Signal(object)
 
     def __init__(self, parent=None):
-        super().__init__(parent, background="w")
+        super().__init__(parent, background="w", viewBox=_MapViewBox(self._rect_drawn))
         self.setObjectName("latentMap")
-        self.setMinimumSize(360, 360)
+        self.setMinimumSize(280, 240)
         plot = self.getPlotItem()
         plot.showGrid(x=True, y=True, alpha=0.2)
         plot.setAspectLocked(True)
-        self.legend = plot.addLegend(offset=(5, 5), labelTextSize="8pt")
+        plot.setLabels(bottom="z[0]", left="z[1]")
         self._classes: list[pg.ScatterPlotItem] = []
-        self.extent = pg.RectROI([-1.6, -1.6], [3.3, 3.3], pen=pg.mkPen("#444", width=1.5, style=Qt.PenStyle.DashLine),
-                                 movable=False, resizable=False, rotatable=False)
+        self._hidden: set[int] = set()
+        self.extent = pg.RectROI([-1.6, -1.6], [3.3, 3.3], pen=RECT_PEN, movable=False, resizable=False,
+                                 rotatable=False, handlePen=pg.mkPen("#d62728", width=2),
+                                 handleHoverPen=pg.mkPen("#000", width=3))
+        self.extent.handleSize = 11  # pyqtgraph's default 5 px handles were nearly invisible
         for h in self.extent.getHandles():
             self.extent.removeHandle(h)
         self.extent.setZValue(5)
         plot.addItem(self.extent)
         self.extent.sigRegionChanged.connect(lambda roi: self.sigRegionChanging.emit(self.region()))
+        self.extent.sigRegionChangeFinished.connect(lambda roi: self.sigRegionChanged.emit(self.region()))
         ink = pg.mkPen("k", width=1.5)
+        self.path = plot.plot(pen=pg.mkPen("#444", width=2), symbol="o", symbolSize=5, symbolBrush="#444")
         self.sigma1 = plot.plot(pen=pg.mkPen("k", width=2))
         self.sigma2 = plot.plot(pen=pg.mkPen("k", width=1, style=Qt.PenStyle.DashLine))
-        self.marker = pg.ScatterPlotItem(size=14, symbol="+", pen=pg.mkPen("k", width=3), brush=None)
+        self.marker = pg.ScatterPlotItem(size=12, symbol="+", pen=pg.mkPen("k", width=2.5), brush=None)
         self.hovered = pg.ScatterPlotItem(size=9, symbol="o", pen=ink, brush=pg.mkBrush(255, 255, 255, 160))
         self.pinned = pg.ScatterPlotItem(size=12, symbol="star", pen=ink, brush=pg.mkBrush("#ffd700"))
         for item in (self.marker, self.hovered, self.pinned):
             plot.addItem(item)
-        for item in (self.sigma1, self.sigma2, self.marker, self.hovered, self.pinned):
+        for item in (self.path, self.sigma1, self.sigma2, self.marker, self.hovered, self.pinned):
             item.setZValue(10)  # above the test set
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
     # -- data ------------------------------------------------------------------------------
-    def set_points(self, xy: np.ndarray, labels: np.ndarray, class_names: list[str]) -> None:
-        """(M, 2) points coloured by class; the legend lists each class with its count."""
-        for item in self._classes:
-            self.removeItem(item)
-        self.legend.clear()
-        self._classes = []
-        for k, name in enumerate(class_names):
+    def set_points(self, xy: np.ndarray, labels: np.ndarray, classes: int, autorange: bool = True) -> None:
+        """(M, 2) points coloured by class (0..classes-1); hidden classes stay hidden."""
+        if len(self._classes) != classes:
+            for item in self._classes:
+                self.removeItem(item)
+            self._classes = []
+            for k in range(classes):
+                item = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(class_colour(k)))
+                item.setZValue(1)
+                item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+                self.addItem(item)
+                self._classes.append(item)
+        for k, item in enumerate(self._classes):
             pts = xy[labels == k]
-            item = pg.ScatterPlotItem(pts[:, 0], pts[:, 1], size=3, pen=None,
-                                      brush=pg.mkBrush(CLASS_COLOURS[k % len(CLASS_COLOURS)]), name=name)
-            item.setZValue(1)
-            self.addItem(item)  # named items join the legend by themselves
-            self._classes.append(item)
-        self.getPlotItem().enableAutoRange()
+            item.setData(pts[:, 0], pts[:, 1])
+            item.setVisible(k not in self._hidden)
+        if autorange:
+            self.getPlotItem().enableAutoRange()
+
+    def set_class_visible(self, k: int, visible: bool) -> None:
+        (self._hidden.discard if visible else self._hidden.add)(k)
+        if k < len(self._classes):
+            self._classes[k].setVisible(visible)
 
     def class_visible(self, k: int) -> bool:
         return self._classes[k].isVisible()
@@ -75,38 +122,67 @@ class LatentMap(pg.PlotWidget):
     def set_marker(self, xy: np.ndarray | None, sigma: np.ndarray | None = None) -> None:
         """The drawing at xy (2,) with ellipses of 1 and 2 standard deviations (2,); None hides."""
         if xy is None:
-            self.marker.setData([], [])
-            self.sigma1.setData([], [])
-            self.sigma2.setData([], [])
+            for item in (self.marker, self.sigma1, self.sigma2):
+                item.setData([], [])
             return
         self.marker.setData([xy[0]], [xy[1]])
         for item, k in ((self.sigma1, 1), (self.sigma2, 2)):
             item.setData(xy[0] + k * sigma[0] * np.cos(_CIRCLE), xy[1] + k * sigma[1] * np.sin(_CIRCLE))
 
-    def set_hovered(self, xy: np.ndarray | None) -> None:
+    def set_hovered(self, xy) -> None:
         self.hovered.setData([] if xy is None else [xy[0]], [] if xy is None else [xy[1]])
 
-    def set_pinned(self, xy: np.ndarray | None) -> None:
+    def set_pinned(self, xy) -> None:
         self.pinned.setData([] if xy is None else [xy[0]], [] if xy is None else [xy[1]])
 
+    def set_path(self, xy: np.ndarray | None) -> None:
+        """A walk's points (k, 2) joined by a line; None hides it."""
+        self.path.setData([] if xy is None else xy[:, 0], [] if xy is None else xy[:, 1])
+
+    def set_axis_labels(self, x: str, y: str) -> None:
+        self.getPlotItem().setLabels(bottom=x, left=y)
+
     def set_region(self, x0: float, x1: float, y0: float, y1: float, editable: bool) -> None:
-        """Draw the grid's extent; editable makes it a rectangle to drag and resize."""
+        """Draw the grid's extent; editable: a drag on the map draws it anew, corner handles resize it."""
         self.extent.blockSignals(True)
         self.extent.setPos([x0, y0])
         self.extent.setSize([x1 - x0, y1 - y0])
         self.extent.blockSignals(False)
-        self.extent.translatable = editable
+        self.extent.setVisible(True)
+        self.getPlotItem().vb.drawing_rect = editable
         have = bool(self.extent.getHandles())
         if editable and not have:
-            self.extent.addScaleHandle([1, 1], [0, 0])
-            self.extent.addScaleHandle([0, 0], [1, 1])
+            for corner in ([1, 1], [0, 0], [1, 0], [0, 1]):
+                self.extent.addScaleHandle(corner, [1 - corner[0], 1 - corner[1]])
         elif not editable and have:
             for h in self.extent.getHandles():
                 self.extent.removeHandle(h)
+        self.setToolTip("Drag on the map to draw the grid's rectangle; drag its red corners to resize it; "
+                        "pan with the middle button, zoom with the wheel" if editable else
+                        "Hover to decode a point, click to pin it; drag to pan, wheel to zoom")
+
+    def hide_region(self) -> None:
+        self.extent.setVisible(False)
+        self.getPlotItem().vb.drawing_rect = False
 
     def region(self) -> tuple[float, float, float, float]:
         (x0, y0), (w, h) = self.extent.pos(), self.extent.size()
         return float(x0), float(x0 + w), float(y0), float(y0 + h)
+
+    def _rect_drawn(self, x0, x1, y0, y1, finished: bool) -> None:
+        self.extent.blockSignals(True)
+        self.extent.setPos([x0, y0])
+        self.extent.setSize([x1 - x0, y1 - y0])
+        self.extent.blockSignals(False)
+        (self.sigRegionChanged if finished else self.sigRegionChanging).emit((x0, x1, y0, y1))
+
+    def grab_without_hover(self):
+        """The map as shown, without the hover circle (for export)."""
+        self.hovered.setVisible(False)
+        try:
+            return self.grab()
+        finally:
+            self.hovered.setVisible(True)
 
     # -- input -----------------------------------------------------------------------------
     def _to_view(self, scene_pos) -> np.ndarray | None:
@@ -117,14 +193,17 @@ class LatentMap(pg.PlotWidget):
         return np.array([p.x(), p.y()], np.float32)
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
-        xy = self._to_view(scene_pos)
-        if xy is not None:
-            self.sigHovered.emit(xy)
+        self.sigHovered.emit(self._to_view(scene_pos))
+
+    def leaveEvent(self, event):
+        self.sigHovered.emit(None)
+        super().leaveEvent(event)
 
     def _on_mouse_clicked(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton or event.double():
             return
         xy = self._to_view(event.scenePos())
-        on_editable_rectangle = self.extent.translatable and self.extent.sceneBoundingRect().contains(event.scenePos())
+        rect = self.extent.mapRectToScene(QRectF(0, 0, *self.extent.size()))
+        on_editable_rectangle = self.getPlotItem().vb.drawing_rect and rect.contains(event.scenePos())
         if xy is not None and not on_editable_rectangle:  # a click on the rectangle drags it instead
             self.sigClicked.emit(xy)

@@ -1,6 +1,6 @@
 # make app    install the app and open it on the shipped model
 # make test   install everything (app, trainer, test tools) and run the tests
-# make bench  print the speed numbers quoted in the README
+# make bench  print the speed numbers quoted in the README (make bench-app: the app's, in a real window)
 # make bench-reference  the Keras reference and our trainer side by side (own venv: tensorflow-cpu, tf-keras)
 PYTHON ?= python3
 VENV   ?= .venv
@@ -16,7 +16,7 @@ export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
 
 FASHION_DIR ?= /usr/share/datasets/fashion-mnist
 
-.PHONY: app test bench bench-reference train-seed train-strong train-fashion bundle bundle-gpu bundle-smoke screenshot clean
+.PHONY: app test bench bench-app bench-reference train-seed train-strong train-fashion bundle bundle-gpu bundle-smoke screenshot clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,9 +36,13 @@ app: $(VENV)/.app-installed
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest -q
 
-bench: $(VENV)/.dev-installed
-	$(BIN)/python -m trainer.bench
-	$(BIN)/python -m desktop.bench
+bench: $(VENV)/.dev-installed bench-app
+	$(BIN)/python -m trainer.bench --contention
+
+# the app in a real X11 window (Xvfb), input through the X server (xdotool):
+#   apt-get install -y xvfb xdotool libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
+bench-app: $(VENV)/.dev-installed
+	QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1600x900x24" $(BIN)/python -m desktop.bench
 
 $(KERAS_VENV)/.installed:
 	$(PYTHON) -m venv $(KERAS_VENV)

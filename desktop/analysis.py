@@ -61,6 +61,11 @@ def typicality(enc: Encoding, card) -> str:
             f"(a higher −ELBO): {verdict}")
 
 
+def with_article(noun: str) -> str:
+    """'a digit', 'an item of clothing'."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 def as_json(enc: Encoding, model: str) -> dict:
     """What `vae-digits encode` prints."""
     return {"model": model, "z_mean": enc.z_mean.tolist(), "z_log_var": enc.z_log_var.tolist(),

@@ -15,11 +15,12 @@ def ensure_gui_app():
     if app is None:
         if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        app = QApplication(sys.argv[:1])
         # Qt merges mouse and pen moves that queue up while the app is busy; a stroke then loses
         # the positions in between and a circle turns into a polygon. Every position is kept.
+        # (Set after the QApplication exists: its construction resets the default on X11.)
         QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_CompressHighFrequencyEvents, False)
         QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_CompressTabletEvents, False)
-        app = QApplication(sys.argv[:1])
         app.setOrganizationName("vae-digits")
         app.setApplicationName("vae-digits")
     return app
@@ -29,7 +30,10 @@ def run_gui(args) -> int:
     from desktop.main_window import MainWindow
 
     app = ensure_gui_app()
+    from desktop import probe
+
     window = MainWindow(device=args.device)
+    window.probe = probe.attach(window)  # only for the real-window benchmark
     window.open_initial_model(args.model)
     window.show()
     if os.environ.get("VAE_DIGITS_EXIT_AFTER_PAINT"):

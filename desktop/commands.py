@@ -130,7 +130,7 @@ def info(args) -> int:
 
 
 def self_test(args) -> int:
-    from desktop.analysis import analyse
+    from desktop.analysis import analyse, with_article
     from desktop.grids import PPF, assemble, grid_latents, to_uint8
     from desktop.pngio import read_gray, save_png
 
@@ -153,5 +153,5 @@ def self_test(args) -> int:
         print(f"vae-digits: self-test failed: {'; '.join(problems)}", file=sys.stderr)
         return 1
     print(f"self-test passed: model {rt.name}, provider {rt.provider} ({rt.provider_note}), grid 15x15, "
-          f"encoded a {rt.card.subject[0]} to {np.round(enc.z_mean, 3).tolist()}")
+          f"encoded {with_article(rt.card.subject[0])} to {np.round(enc.z_mean, 3).tolist()}")
     return 0

@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
         self._shortcuts = _WindowShortcuts(self)
         QApplication.instance().installEventFilter(self._shortcuts)
         self._restore_settings()
+        self._refresh_model_menu()
 
     @property
     def runtime(self):
@@ -134,6 +135,8 @@ class MainWindow(QMainWindow):
         v.export_map_button.clicked.connect(self.choose_map_export)
         v.walk.sigExportStrip.connect(self.choose_walk_strip_export)
         v.walk.sigExportGif.connect(self.choose_walk_gif_export)
+        v.tabs.currentChanged.connect(lambda i: v.map.path.setVisible(v.tabs.widget(i) is v.walk))
+        v.map.path.setVisible(v.tabs.currentWidget() is v.walk)  # the walk's path shows with its panel
         self.state.app.events.model.connect(self._model_changed)
         for event in (self.state.app.events.encoding, self.state.app.events.hovered):
             event.connect(self._show_time)

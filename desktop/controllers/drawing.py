@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from desktop.analysis import analyse, typicality
+from desktop.analysis import analyse, typicality, with_article
 from desktop.controllers import Messages
 from desktop.frames import FrameCoalescer
 from desktop.state import State
@@ -25,9 +25,9 @@ class DrawingController:
         state.app.events.encoding.connect(self._show)
 
     def _model_changed(self, runtime) -> None:
-        subject = runtime.card.subject[0] if runtime is not None else "digit"
-        self.view.coords.setPlaceholderText(f"draw a {subject}")
-        self.view.canvas.setToolTip(f"Draw a {subject} here. Ctrl+Z undoes a stroke, Ctrl+L clears; "
+        subject = with_article(runtime.card.subject[0] if runtime is not None else "digit")
+        self.view.coords.setPlaceholderText(f"draw {subject}")
+        self.view.canvas.setToolTip(f"Draw {subject} here. Ctrl+Z undoes a stroke, Ctrl+L clears; "
                                     f"drop a picture to encode it.")
         self.final.request()
 

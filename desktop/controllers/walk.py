@@ -6,6 +6,7 @@ import numpy as np
 from PySide6.QtCore import QTimer
 
 from desktop import walks
+from desktop.analysis import with_article
 from desktop.controllers import Messages
 from desktop.frames import FrameCoalescer
 from desktop.state import State
@@ -62,7 +63,7 @@ class WalkController:
                 end = walks.class_end(rt, value)
             elif kind == "drawing":
                 if app.encoding is None:
-                    raise ValueError(f"draw a {rt.card.subject[0]} first")
+                    raise ValueError(f"draw {with_article(rt.card.subject[0])} first")
                 end = walks.End(tuple(float(v) for v in app.encoding.z_mean), "the drawing")
             elif kind == "pinned":
                 if app.pinned is None:

@@ -7,6 +7,8 @@ their small areas, from that cache, instead of redrawing every point.
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -15,7 +17,7 @@ from PySide6.QtWidgets import QGraphicsItem
 CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]  # matplotlib's tab10
 _CIRCLE = np.linspace(0, 2 * np.pi, 65)
-RECT_PEN = pg.mkPen("#d62728", width=2, style=Qt.PenStyle.DashLine)
+RECT_PEN = pg.mkPen("#111", width=2, style=Qt.PenStyle.DashLine)  # no class colour
 
 
 def class_colour(k: int) -> str:
@@ -50,8 +52,10 @@ class LatentMap(pg.PlotWidget):
         sigClicked(object): (2,) point clicked (to pin).
         sigRegionChanging(object): (x0, x1, y0, y1) while the grid rectangle is drawn or resized.
         sigRegionChanged(object): (x0, x1, y0, y1) once the drawing or resizing ends.
+        sigPainted(float): milliseconds a repaint of the map took (the benchmarks listen).
     """
 
+    sigPainted = Signal(float)
     sigHovered = Signal(object)
     sigClicked = Signal(object)
     sigRegionChanging = Signal(object)
@@ -65,27 +69,33 @@ class LatentMap(pg.PlotWidget):
         plot.showGrid(x=True, y=True, alpha=0.2)
         plot.setAspectLocked(True)
         plot.setLabels(bottom="z[0]", left="z[1]")
-        self._classes: list[pg.ScatterPlotItem] = []
+        self.points = pg.ScatterPlotItem(size=3, pen=None)
+        self.points.setZValue(1)
+        self.points.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # rendered once per view
+        plot.addItem(self.points)
+        self._labels: np.ndarray | None = None
+        self._brushes: list | None = None
         self._hidden: set[int] = set()
-        self.extent = pg.RectROI([-1.6, -1.6], [3.3, 3.3], pen=RECT_PEN, movable=False, resizable=False,
-                                 rotatable=False, handlePen=pg.mkPen("#d62728", width=2),
-                                 handleHoverPen=pg.mkPen("#000", width=3))
+        self.extent = pg.ROI([-1.6, -1.6], [3.3, 3.3], pen=RECT_PEN, movable=False, resizable=False,
+                             rotatable=False, handlePen=pg.mkPen("#111", width=3),
+                             handleHoverPen=pg.mkPen("#ff00ff", width=4))
         self.extent.handleSize = 11  # pyqtgraph's default 5 px handles were nearly invisible
-        for h in self.extent.getHandles():
-            self.extent.removeHandle(h)
         self.extent.setZValue(5)
         plot.addItem(self.extent)
         self.extent.sigRegionChanged.connect(lambda roi: self.sigRegionChanging.emit(self.region()))
         self.extent.sigRegionChangeFinished.connect(lambda roi: self.sigRegionChanged.emit(self.region()))
         ink = pg.mkPen("k", width=1.5)
-        self.path = plot.plot(pen=pg.mkPen("#444", width=2), symbol="o", symbolSize=5, symbolBrush="#444")
-        self.sigma1 = plot.plot(pen=pg.mkPen("k", width=2))
-        self.sigma2 = plot.plot(pen=pg.mkPen("k", width=1, style=Qt.PenStyle.DashLine))
+        # light items on top of the cached points; none of them moves the view (ignoreBounds)
+        self.path = pg.PlotDataItem(pen=pg.mkPen("#444", width=2), symbol="o", symbolSize=5, symbolBrush="#444")
+        self.sigma1 = pg.PlotDataItem(pen=pg.mkPen("k", width=2))
+        self.sigma2 = pg.PlotDataItem(pen=pg.mkPen("k", width=1, style=Qt.PenStyle.DashLine))
+        for item in (self.path, self.sigma1, self.sigma2):
+            plot.addItem(item, ignoreBounds=True)
         self.marker = pg.ScatterPlotItem(size=12, symbol="+", pen=pg.mkPen("k", width=2.5), brush=None)
         self.hovered = pg.ScatterPlotItem(size=9, symbol="o", pen=ink, brush=pg.mkBrush(255, 255, 255, 160))
         self.pinned = pg.ScatterPlotItem(size=12, symbol="star", pen=ink, brush=pg.mkBrush("#ffd700"))
         for item in (self.marker, self.hovered, self.pinned):
-            plot.addItem(item)
+            plot.addItem(item, ignoreBounds=True)
         for item in (self.path, self.sigma1, self.sigma2, self.marker, self.hovered, self.pinned):
             item.setZValue(10)  # above the test set
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
@@ -93,31 +103,34 @@ class LatentMap(pg.PlotWidget):
 
     # -- data ------------------------------------------------------------------------------
     def set_points(self, xy: np.ndarray, labels: np.ndarray, classes: int, autorange: bool = True) -> None:
-        """(M, 2) points coloured by class (0..classes-1); hidden classes stay hidden."""
-        if len(self._classes) != classes:
-            for item in self._classes:
-                self.removeItem(item)
-            self._classes = []
-            for k in range(classes):
-                item = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(class_colour(k)))
-                item.setZValue(1)
-                item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-                self.addItem(item)
-                self._classes.append(item)
-        for k, item in enumerate(self._classes):
-            pts = xy[labels == k]
-            item.setData(pts[:, 0], pts[:, 1])
-            item.setVisible(k not in self._hidden)
-        if autorange:
-            self.getPlotItem().enableAutoRange()
+        """(M, 2) points coloured by class (0..classes-1); hidden classes stay hidden. One scatter
+        item for all classes: the scene asks every item for its bounds on each pointer move."""
+        if self._brushes is None or len(self._brushes) != classes:
+            self._brushes = [pg.mkBrush(class_colour(k)) for k in range(classes)]
+        self._labels = np.asarray(labels)
+        self.points.setData(xy[:, 0], xy[:, 1], brush=[self._brushes[k] for k in self._labels])
+        self._apply_visibility()
+        if autorange:  # fit the test set once, then hold the view: a moving marker never re-renders the points
+            vb = self.getPlotItem().vb
+            vb.autoRange(items=[self.points], padding=0.05)
+            vb.disableAutoRange()
+
+    def _apply_visibility(self) -> None:
+        if self._labels is not None:
+            self.points.setPointsVisible(~np.isin(self._labels, list(self._hidden)))
 
     def set_class_visible(self, k: int, visible: bool) -> None:
         (self._hidden.discard if visible else self._hidden.add)(k)
-        if k < len(self._classes):
-            self._classes[k].setVisible(visible)
+        self._apply_visibility()
 
     def class_visible(self, k: int) -> bool:
-        return self._classes[k].isVisible()
+        return k not in self._hidden
+
+    def shown_points(self) -> np.ndarray:
+        """(M, 2) the points drawn now (visible classes only)."""
+        x, y = self.points.getData()
+        keep = np.ones(len(x), bool) if not self._hidden else ~np.isin(self._labels, list(self._hidden))
+        return np.stack([x, y], 1)[keep]
 
     def set_marker(self, xy: np.ndarray | None, sigma: np.ndarray | None = None) -> None:
         """The drawing at xy (2,) with ellipses of 1 and 2 standard deviations (2,); None hides."""
@@ -144,10 +157,9 @@ class LatentMap(pg.PlotWidget):
 
     def set_region(self, x0: float, x1: float, y0: float, y1: float, editable: bool) -> None:
         """Draw the grid's extent; editable: a drag on the map draws it anew, corner handles resize it."""
-        self.extent.blockSignals(True)
+        self.extent.blockSignals(True)  # a change made here is no user's edit (adding handles emits too)
         self.extent.setPos([x0, y0])
         self.extent.setSize([x1 - x0, y1 - y0])
-        self.extent.blockSignals(False)
         self.extent.setVisible(True)
         self.getPlotItem().vb.drawing_rect = editable
         have = bool(self.extent.getHandles())
@@ -157,7 +169,8 @@ class LatentMap(pg.PlotWidget):
         elif not editable and have:
             for h in self.extent.getHandles():
                 self.extent.removeHandle(h)
-        self.setToolTip("Drag on the map to draw the grid's rectangle; drag its red corners to resize it; "
+        self.extent.blockSignals(False)
+        self.setToolTip("Drag on the map to draw the grid's rectangle; drag its corner handles to resize it; "
                         "pan with the middle button, zoom with the wheel" if editable else
                         "Hover to decode a point, click to pin it; drag to pan, wheel to zoom")
 
@@ -183,6 +196,11 @@ class LatentMap(pg.PlotWidget):
             return self.grab()
         finally:
             self.hovered.setVisible(True)
+
+    def paintEvent(self, event):
+        t = time.perf_counter()
+        super().paintEvent(event)
+        self.sigPainted.emit(1000 * (time.perf_counter() - t))
 
     # -- input -----------------------------------------------------------------------------
     def _to_view(self, scene_pos) -> np.ndarray | None:

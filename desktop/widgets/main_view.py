@@ -71,7 +71,7 @@ class MainView(QWidget):
         left.addWidget(self.canvas, 1)
         row = QHBoxLayout()
         row.addWidget(QLabel("Brush"))
-        row.addWidget(self.brush)
+        row.addWidget(self.brush, 1)
         row.addWidget(self.undo_button)
         row.addWidget(self.clear_button)
         left.addLayout(row)

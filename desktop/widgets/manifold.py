@@ -15,9 +15,11 @@ class ManifoldGrid(QWidget):
 
     Signals:
         sigTileHovered(int, int): row (0 at the top) and column under the pointer.
+        sigPainted(): a repaint finished (the benchmarks listen).
     """
 
     sigTileHovered = Signal(int, int)
+    sigPainted = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -62,6 +64,7 @@ class ManifoldGrid(QWidget):
                                                       Qt.TransformationMode.SmoothTransformation)
                 p.drawImage(r.topLeft(), self._scaled)
         p.end()
+        self.sigPainted.emit()
 
     def tile_at(self, x: float, y: float) -> tuple[int, int] | None:
         r = self.target_rect()

@@ -80,7 +80,7 @@ def test_cli_bad_data_is_one_line_and_exit_2(tmp_path, capsys):
     write_set(tmp_path)
     _label_12(tmp_path)
     with pytest.raises(SystemExit) as e:
-        main(["--data-dir", str(tmp_path), "--epochs", "1", "--no-export"])
+        main(["--data-dir", str(tmp_path), "--epochs", "1", "--no-export", "--out", str(tmp_path / "m")])
     err = capsys.readouterr().err.strip().splitlines()
     assert e.value.code == 2 and len(err) == 1 and "label 12" in err[0] and "Traceback" not in err[0]
 

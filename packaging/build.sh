@@ -17,7 +17,7 @@ esac
 if [ ! -x "$venv/bin/python" ]; then
   "$PYTHON" -m venv "$venv"
 fi
-"$venv/bin/python" -m pip install -q numpy "PySide6-Essentials<6.12" pyqtgraph "$ort" pyinstaller
+"$venv/bin/python" -m pip install -q numpy "PySide6-Essentials<6.12" pyqtgraph psygnal pillow "$ort" pyinstaller
 "$venv/bin/python" -m pip install -q --no-deps .   # the project's metadata (name, version) only
 if "$venv/bin/python" -c "import torch" 2>/dev/null; then
   echo "build.sh: torch is installed in $venv; the bundle must not contain it" >&2; exit 1

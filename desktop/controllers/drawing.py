@@ -46,7 +46,8 @@ class DrawingController:
             for label in (v.sigma_label, v.nll_label, v.typical_label):
                 label.setText("–")
             return
-        v.coords.setText(", ".join(f"{x:.4f}" for x in enc.z_mean))
+        v.coords.setText(", ".join(f"{x:.3f}" for x in enc.z_mean))
+        v.coords.setCursorPosition(0)  # show the start when the field is narrower than the text
         v.sigma_label.setText(", ".join(f"{s:.3f}" for s in enc.sigma))
         v.nll_label.setText("…" if enc.neg_elbo is None else f"{enc.neg_elbo:.1f} nats")
         v.typical_label.setText(typicality(enc, rt.card))

@@ -34,7 +34,9 @@ class DrawCanvas(QWidget):
         super().__init__(parent)
         self.setObjectName("drawCanvas")
         self.setMinimumSize(200, 200)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)  # a square: the panel's readouts keep the height below it
+        self.setSizePolicy(policy)
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # a click takes focus from the spin boxes
         self.setCursor(Qt.CursorShape.CrossCursor)
@@ -46,6 +48,14 @@ class DrawCanvas(QWidget):
         side = self.RESOLUTION
         self._image = QImage(side, side, QImage.Format.Format_Grayscale8)
         self._redraw()
+
+    def heightForWidth(self, width: int) -> int:
+        return width
+
+    def sizeHint(self):
+        from PySide6.QtCore import QSize
+
+        return QSize(self.RESOLUTION, self.RESOLUTION)
 
     # -- state --------------------------------------------------------------------------
     def set_brush_width(self, width: float) -> None:

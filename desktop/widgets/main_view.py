@@ -67,14 +67,17 @@ class MainView(QWidget):
         self.typical_label = QLabel("–")
         self.typical_label.setWordWrap(True)
 
+        self.typical_label.setMinimumHeight(3 * self.typical_label.fontMetrics().lineSpacing())
         left = QVBoxLayout()
-        left.addWidget(self.canvas, 1)
+        left.addWidget(self.canvas)
         row = QHBoxLayout()
         row.addWidget(QLabel("Brush"))
         row.addWidget(self.brush, 1)
-        row.addWidget(self.undo_button)
-        row.addWidget(self.clear_button)
         left.addLayout(row)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.undo_button)
+        buttons.addWidget(self.clear_button)
+        left.addLayout(buttons)
         views = QHBoxLayout()
         views.addWidget(self.input_view)
         views.addWidget(self.recon_view)
@@ -88,6 +91,7 @@ class MainView(QWidget):
         form.addRow("−ELBO", self.nll_label)
         form.addRow("typical?", self.typical_label)
         left.addLayout(form)
+        left.addStretch(1)
         return left
 
     def _map_panel(self):

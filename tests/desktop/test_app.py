@@ -52,7 +52,7 @@ def test_vertical_bar_encodes_among_the_ones(window, qtbot):
     lat = window.runtime.latents
     nearest = np.argsort(np.linalg.norm(lat.z_mean - z, axis=1))[:50]
     assert np.mean(lat.labels[nearest] == 1) > 0.8
-    assert window.view.map.marker.data["x"][0] == pytest.approx(z[0], abs=1e-4)
+    assert window.view.map.marker.data["x"][0] == pytest.approx(z[0], abs=1e-3)
     assert window.view.recon_view.has_image() and window.view.input_view.has_image()
     sigma = [float(v) for v in window.view.sigma_label.text().split(",")]
     assert len(sigma) == 2 and all(0 < s < 1 for s in sigma)

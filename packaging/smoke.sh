@@ -19,6 +19,15 @@ assert (w, h) == (420, 420), f"grid is {w}x{h}, expected 420x420"
 assert b"tEXt" in data, "no text chunks"
 print(f"grid PNG ok: {w}x{h}")
 PY
+"$app" walk --from 0 --to 7 --steps 8 --out "$out.gif"   # Pillow inside the bundle writes the GIF
+"$app" sample --n 4 --seed 1 --out "$out.samples.png"
+python3 - "$out.gif" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+assert data[:6] == b"GIF89a", "not a GIF"
+assert data.count(b"\x21\xf9\x04") == 8, "expected 8 frames"
+print("walk GIF ok: 8 frames")
+PY
 if find dist/vae-digits -iname '*torch*' | grep -q .; then
   echo "smoke: torch found inside the bundle" >&2; find dist/vae-digits -iname '*torch*' | head >&2; exit 1
 fi

@@ -74,7 +74,7 @@ bundle-smoke:
 	PYTHON=$(PYTHON) packaging/smoke.sh
 
 screenshot: $(VENV)/.app-installed
-	xvfb-run -a -s "-screen 0 1600x900x24" $(BIN)/python -m desktop.screenshot docs/screenshot.png
+	QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1600x900x24" $(BIN)/python -m desktop.screenshot docs
 
 clean:
 	rm -rf build dist .pytest_cache

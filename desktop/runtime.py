@@ -29,15 +29,15 @@ BATCH_THREADS = 2
 BATCH_FROM = 64  # decode batches of at least this many rows on the multi-threaded session
 
 
-def session_options(threads: int):
+def session_options(threads: int, spin: bool = False):
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     opts.log_severity_level = 3  # a failed CUDA attach is reported by provider_note, not in red
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
-    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    for key in ("session.intra_op.allow_spinning", "session.inter_op.allow_spinning"):
+        opts.add_session_config_entry(key, "1" if spin else "0")
     return opts
 
 

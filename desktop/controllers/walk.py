@@ -42,11 +42,9 @@ class WalkController:
             return
         names = runtime.card.class_names
         self.view.walk.set_classes(names)
-        for which, k in ((0, 0), (1, min(1, len(names) - 1))):  # a first walk between the first two classes
-            self.view.walk.select_class(which, k)
-        with self.state.walk.events.blocked():
-            self.set_end(0, walks.class_end(runtime, 0))
-        self.set_end(1, walks.class_end(runtime, min(1, len(names) - 1)))
+        with self.state.walk.events.blocked():  # a first walk between the first two classes
+            self.choose_end(0, "class", 0)
+        self.choose_end(1, "class", min(1, len(names) - 1))
 
     def set_end(self, which: int, end: walks.End) -> None:
         setattr(self.state.walk, ("start", "end")[which], end.z)
@@ -86,17 +84,20 @@ class WalkController:
         except ValueError as e:
             self.messages.error(f"Walk: {e}.")
             return
+        self.view.walk.select(which, kind, value)
         self.set_end(which, end)
 
     def _map_clicked(self, xy) -> None:
         if self._picking is not None:
             which, self._picking = self._picking, None
             z = self.state.latent_point(xy)
+            self.view.walk.select(which, "pick")
             self.set_end(which, walks.End(z, "(" + ", ".join(f"{v:.2f}" for v in z) + ")"))
 
     def _walk_changed(self, info=None) -> None:
         if info is not None and info.signal.name == "frame":
             return self._show_frame()
+        self.view.walk.show_steps(self.state.walk.steps)
         self.update.request()
 
     def _decode(self) -> None:
@@ -122,7 +123,7 @@ class WalkController:
         f = min(self.state.walk.frame, len(self.frames) - 1)
         z = self.points[f]
         self.view.walk.show_frame(f, self.frames[f] / 255.0,
-                                  f"step {f + 1} of {len(self.frames)}: (" + ", ".join(f"{v:.2f}" for v in z) + ")")
+                                  f"step {f + 1}/{len(self.frames)} (" + ", ".join(f"{v:.2f}" for v in z) + ")")
 
     def play(self, on: bool) -> None:
         if on and self.frames is not None:

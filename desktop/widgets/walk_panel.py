@@ -104,7 +104,7 @@ class WalkPanel(QWidget):
         self.bounce.setToolTip("Play and export the GIF forwards, then backwards")
         self.scrubber = QSlider(Qt.Orientation.Horizontal)
         self.strip = WalkStrip()
-        self.frame_view = DigitView("step", side=120)
+        self.frame_view = DigitView("step", side=160)
         self.export_strip = QPushButton("Export strip PNG…")
         self.export_gif = QPushButton("Export GIF…")
 
@@ -149,11 +149,18 @@ class WalkPanel(QWidget):
         """Show what an end is now (the combo shows the choice; its tooltip the resolved point)."""
         self.ends[which].setToolTip(label)
 
-    def select_class(self, which: int, k: int) -> None:
+    def select(self, which: int, kind: str, k: int | None = None) -> None:
+        """Show the kind of end chosen (a class by its index) without emitting anything."""
         box = self.ends[which]
+        index = box.findData((kind, k)) if kind == "class" else box.findData((kind, None))
         box.blockSignals(True)
-        box.setCurrentIndex(k)
+        box.setCurrentIndex(max(index, 0))
         box.blockSignals(False)
+
+    def show_steps(self, steps: int) -> None:
+        self.steps.blockSignals(True)
+        self.steps.setValue(steps)
+        self.steps.blockSignals(False)
 
     def set_strip(self, picture: np.ndarray | None, k: int) -> None:
         self.strip.set_strip(picture, k)

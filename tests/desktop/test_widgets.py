@@ -126,7 +126,7 @@ def test_a_walk_between_two_classes_decodes_its_ends_in_one_batch(qtbot, tmp_pat
     assert np.allclose(walk[0][0], class_end(rt, 0).z) and np.allclose(walk[0][-1], class_end(rt, 1).z)
     assert w.view.map.path.getData()[0].shape == (12,)
     w.view.walk.scrubber.setValue(5)
-    assert w.state.walk.frame == 5 and w.view.walk.frame_view.caption.startswith("step 6 of 12")
+    assert w.state.walk.frame == 5 and w.view.walk.frame_view.caption.startswith("step 6/12")
 
 
 def test_the_drawing_and_the_pinned_point_can_be_walk_ends(qtbot, tmp_path):
@@ -172,3 +172,11 @@ def test_the_words_follow_the_card(qtbot, tmp_path):
 def test_fake_runtime_is_a_fair_stand_in():
     rt = FakeRuntime(".")
     assert rt.decode(np.zeros((4, 3))).shape == (4, 784) and rt.encode(np.zeros((2, 784)))[0].shape == (2, 3)
+
+
+def test_the_walk_panel_shows_what_the_state_holds(qtbot, tmp_path):
+    w = _window(qtbot, tmp_path, fake(latent_dim=2))
+    w.walk.choose_end(0, "class", 4)
+    w.state.walk.steps = 7
+    assert w.view.walk.ends[0].currentText() == "class 4" and w.view.walk.steps.value() == 7
+    assert w.state.walk.start_label.startswith("class 4")

@@ -152,7 +152,8 @@ class WalkPanel(QWidget):
     def select(self, which: int, kind: str, k: int | None = None) -> None:
         """Show the kind of end chosen (a class by its index) without emitting anything."""
         box = self.ends[which]
-        index = box.findData((kind, k)) if kind == "class" else box.findData((kind, None))
+        want = (kind, k if kind == "class" else None)
+        index = next((i for i in range(box.count()) if tuple(box.itemData(i)) == want), 0)
         box.blockSignals(True)
         box.setCurrentIndex(max(index, 0))
         box.blockSignals(False)

@@ -93,7 +93,8 @@ def gray_to_ink(gray: np.ndarray) -> np.ndarray:
 
     The background is the border's median; whichever side of it holds more of the picture's
     deviation is the object, so light-on-dark data, dark-on-white scans and a dark object on a
-    grey background all work. The object's contrast to the background is stretched to full."""
+    grey background all work. The background becomes 0 and the far end of the scale 1: black,
+    for a dark object on grey; white, for a light one."""
     gray = np.asarray(gray, np.float32)
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
     b = float(np.median(border))

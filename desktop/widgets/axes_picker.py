@@ -31,8 +31,7 @@ class AxesPicker(QWidget):
 
     def set_view(self, axes: tuple[int, int], base: tuple[float, ...]) -> None:
         dim = len(base)
-        widgets = [self.x_axis, self.y_axis, *self._values]
-        for w in widgets:
+        for w in (self.x_axis, self.y_axis, *self._values):
             w.blockSignals(True)
         if self.x_axis.count() != dim:
             for w in (self.x_axis, self.y_axis):
@@ -52,10 +51,10 @@ class AxesPicker(QWidget):
                 self._values.append(box)
         self.x_axis.setCurrentIndex(axes[0])
         self.y_axis.setCurrentIndex(axes[1])
-        for box, v in zip(self._values, base):
+        for i, (box, v) in enumerate(zip(self._values, base)):
             box.blockSignals(True)
             box.setValue(v)
-            box.setVisible(self._values.index(box) not in axes)
+            box.setVisible(i not in axes)
         for w in [self.x_axis, self.y_axis, *self._values]:
             w.blockSignals(False)
         self.setVisible(dim > 2)

@@ -22,3 +22,13 @@ def test_running_the_app_loads_no_torch(seed_model):
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'trainer', 'onnx')))")
     p = subprocess.run([sys.executable, "-c", code, str(seed_model)], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert p.returncode == 0 and p.stdout.strip().endswith("[]"), p.stdout + p.stderr
+
+
+def test_the_model_layer_never_imports_qt():
+    """napari-style: the state, the runtime and the pure helpers stay free of Qt (and of torch)."""
+    modules = ["desktop.grids", "desktop.imaging", "desktop.runtime", "desktop.model_card", "desktop.analysis",
+               "desktop.walks", "desktop.files", "desktop.state"]
+    code = (f"import sys\nfor m in {modules!r}: __import__(m)\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'torch', 'trainer')))")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert p.returncode == 0 and p.stdout.strip() == "[]", p.stdout + p.stderr

@@ -140,6 +140,21 @@ def bench_grid(app: App, samples: int) -> None:
     print(f"15x15 grid, change to repainted: {summarize([r['ms'] for r in rows])}", flush=True)
 
 
+def bench_replay(app: App) -> None:
+    """Play the training replay (the timeline's button) and count the map's repaints per second."""
+    x, y, w, h = app.ready["replay"]
+    if not w:
+        print("replay: this model has no recording")
+        return
+    before = len(app.events("map_paint"))
+    xdotool("mousemove", x + w // 2, y + h // 2, "click", 1)
+    time.sleep(4)
+    rows = app.events("map_paint")[before:]
+    t0, t1 = rows[0]["t"], rows[-1]["t"]
+    print(f"training replay: {len(rows) / (t1 - t0):.1f} map repaints a second while it plays "
+          f"({len(rows)} in {t1 - t0:.1f} s; repaint {summarize([r['ms'] for r in rows])})", flush=True)
+
+
 def bench_launch(model: str, runs: int) -> None:
     results = []
     for _ in range(runs):
@@ -177,6 +192,7 @@ def main() -> None:
             subprocess.run(["import", "-window", "root", args.screenshot], check=True)
         bench_cpu(app, args.seconds)
         bench_grid(app, args.grid_samples)
+        bench_replay(app)
     finally:
         app.close()
 

@@ -58,6 +58,30 @@ def main() -> None:
                 load = f", {100 * cpu:.0f}% of a core" if rate else ""
                 print(f"{label:18s} {threads} thread{'s' if threads > 1 else ' '} spinning "
                       f"{'on ' if spin else 'off'}: {ms:6.2f} ms per call{load}", flush=True)
+    bench_walk(args.model)
+
+
+def bench_walk(model: str) -> None:
+    """A 60-step walk: its one batched decode, and its GIF at 4x (60 frames, 112 x 112 each)."""
+    import tempfile
+    from pathlib import Path
+
+    from desktop import walks
+    from desktop.runtime import ModelRuntime
+
+    rt = ModelRuntime(model, "cpu")
+    a, b = walks.class_end(rt, 0), walks.class_end(rt, 1)
+    decode, write = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(10):
+            t = time.perf_counter()
+            frames, _ = walks.decode_walk(rt.decode, a.z, b.z, 60, *rt.card.image_size)
+            decode.append(1000 * (time.perf_counter() - t))
+            t = time.perf_counter()
+            walks.write_gif(frames, Path(tmp) / "walk.gif", 100, 4)
+            write.append(1000 * (time.perf_counter() - t))
+    print(f"60-step walk: one batched decode {statistics.median(decode):.2f} ms; its GIF at 4x (60 frames) written in "
+          f"{statistics.median(write):.0f} ms (median of 10, max {max(write):.0f} ms)", flush=True)
 
 
 if __name__ == "__main__":

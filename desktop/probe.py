@@ -33,7 +33,8 @@ class Probe:
         canvas = v.canvas.target_rect()
         self.write("ready", pid=os.getpid(), canvas=self._rect(v.canvas),
                    canvas_square=[int(canvas.left()), int(canvas.top()), int(canvas.width())],
-                   map=self._rect(v.map.viewport()), grid=self._rect(v.grid))
+                   map=self._rect(v.map.viewport()), grid=self._rect(v.grid),
+                   replay=self._rect(v.timeline.play) if v.timeline.isVisible() else [0, 0, 0, 0])
 
     def _stroke(self) -> None:
         self.write("stroke", points=self.window.view.canvas.stroke_points())

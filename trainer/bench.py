@@ -20,7 +20,8 @@ import torch
 
 from trainer.data import default_shared_mnist, load_dataset
 from trainer.model import PRESETS, VAE
-from trainer.train import evaluate, make_step, train_epoch
+from trainer.steps import make_step
+from trainer.train import evaluate, train_epoch
 
 
 def epoch_seconds(preset: str, device: str, x_np, x_test_np, epochs: int, fast: bool = True, threads=None,

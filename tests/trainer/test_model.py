@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from trainer.model import PRESETS, VAE, VAEConfig, kl_divergence, reconstruction_loss, vae_loss
-from trainer.train import build_optimizer
+from trainer.steps import build_optimizer
 
 
 def test_seed_parameter_counts_match_the_reference():
@@ -133,7 +133,7 @@ def _slice(fast, param):
 
 def test_the_seed_preset_trains_with_the_fast_step_and_others_with_autograd():
     from trainer.fast_step import FastReluStep
-    from trainer.train import AutogradStep, make_step
+    from trainer.steps import AutogradStep, make_step
 
     g = torch.Generator()
     assert isinstance(make_step(VAE(PRESETS["seed"].model), PRESETS["seed"].train, g, 10), FastReluStep)
@@ -143,7 +143,8 @@ def test_the_seed_preset_trains_with_the_fast_step_and_others_with_autograd():
 
 def test_a_fast_epoch_learns_like_an_autograd_epoch(mnist_dir):
     from trainer.data import load_dataset
-    from trainer.train import make_step, train_epoch
+    from trainer.steps import make_step
+    from trainer.train import train_epoch
 
     x = torch.tensor(load_dataset("mnist", mnist_dir).train_x[:2000], dtype=torch.float32) / 255
     results = []

@@ -153,19 +153,28 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 800)
-        self.view.brush.setValue(int(s.value("brush", 22)))
+        from desktop.grids import MAX_N, MAX_SCALE, MIN_N, MIN_SCALE
+
+        self.view.brush.setValue(self._int_setting("brush", 22, 4, 48))
         g = self.state.grid
-        g.n = int(s.value("grid_n", 15))
+        g.n = self._int_setting("grid_n", 15, MIN_N, MAX_N)
         mode = str(s.value("grid_mode", "ppf"))
         g.mode = mode if mode in GRID_MODES else "ppf"
         try:
             rect = tuple(float(v) for v in json.loads(s.value("grid_rect", "[]")))
-            if len(rect) == 4 and rect[0] < rect[1] and rect[2] < rect[3]:
+            if len(rect) == 4 and rect[0] < rect[1] and rect[2] < rect[3] and max(map(abs, rect)) <= 1000:
                 g.rect = rect
         except (ValueError, TypeError):
             pass
-        g.seed = int(s.value("grid_seed", 0))
-        self.export_scale = int(s.value("export_scale", 2))
+        g.seed = self._int_setting("grid_seed", 0, 0, 2**31 - 1)
+        self.export_scale = self._int_setting("export_scale", 2, MIN_SCALE, MAX_SCALE)
+
+    def _int_setting(self, key: str, default: int, lo: int, hi: int) -> int:
+        """A stored whole number, kept in range; anything unreadable (a hand-edited file) is the default."""
+        try:
+            return min(max(int(self.settings.value(key, default)), lo), hi)
+        except (TypeError, ValueError):
+            return default
 
     def closeEvent(self, event):
         s, g = self.settings, self.state.grid
@@ -206,7 +215,11 @@ class MainWindow(QMainWindow):
         return self.models.load(folder, report)
 
     def _extra_models(self) -> list[str]:
-        return [f for f in json.loads(self.settings.value("extra_models", "[]")) if Path(f).is_dir()]
+        try:
+            folders = json.loads(self.settings.value("extra_models", "[]"))
+        except (TypeError, ValueError):
+            return []
+        return [f for f in folders if isinstance(f, str) and Path(f).is_dir()] if isinstance(folders, list) else []
 
     def _model_changed(self, runtime) -> None:
         card = runtime.card

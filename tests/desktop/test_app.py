@@ -364,3 +364,16 @@ def test_the_map_draws_the_test_set_in_class_colours_and_hides_a_class(window, q
     qtbot.wait(20)
     assert _colour_pixels(m, class_colour(3)) == 0 and _colour_pixels(m, class_colour(4)) > 50
     assert not m.extent.getHandles()  # the reference's square is shown, not editable
+
+
+def test_a_hand_edited_settings_file_cannot_stop_the_window(qtbot, seed_model):
+    from PySide6.QtCore import QSettings
+
+    s = QSettings()
+    for key, value in (("grid_n", "900"), ("export_scale", "x"), ("grid_rect", "{oops"), ("extra_models", "7"),
+                       ("grid_mode", "spiral"), ("brush", "-3")):
+        s.setValue(key, value)
+    w = MainWindow(device="cpu")
+    qtbot.addWidget(w)
+    w.open_initial_model(str(seed_model))
+    assert (w.state.grid.n, w.export_scale, w.state.grid.mode) == (60, 2, "ppf") and w.view.brush.value() == 4

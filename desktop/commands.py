@@ -66,7 +66,12 @@ def sample(args) -> int:
     from desktop.grids import check_n, check_scale, decode_samples
     from desktop.pngio import save_png
 
-    n, scale = _checked(lambda: check_n(args.n), lambda: check_scale(args.scale))
+    def seed():
+        if args.seed < 0:  # numpy's generators take none
+            raise ValueError(f"--seed {args.seed}: a seed is a whole number >= 0")
+        return args.seed
+
+    n, scale, _ = _checked(lambda: check_n(args.n), lambda: check_scale(args.scale), seed)
     out = check_out(args.out)
     rt = open_runtime(args)
     picture, _ = decode_samples(rt.decode, n, rt.latent_dim, args.seed, *rt.card.image_size)
@@ -74,6 +79,16 @@ def sample(args) -> int:
     print(f"wrote {out} ({picture.shape[1] * scale}x{picture.shape[0] * scale} px, {n}x{n} draws from N(0, I), "
           f"seed {args.seed})")
     return 0
+
+
+def _end(option: str, text: str, rt, read_gray):
+    """A walk's end as walks.parse_end reads it; a bad one is a UsageError naming the option."""
+    from desktop import walks
+
+    try:
+        return walks.parse_end(text, rt, read_gray)
+    except ValueError as e:
+        raise UsageError(f"{option} {e}") from None
 
 
 def walk(args) -> int:
@@ -92,7 +107,7 @@ def walk(args) -> int:
 
     steps, scale, ms = _checked(lambda: walks.check_steps(args.steps), lambda: check_scale(scale), frame_ms)
     rt = open_runtime(args)
-    ends = _checked(lambda: walks.parse_end(args.start, rt, read_gray), lambda: walks.parse_end(args.end, rt, read_gray))
+    ends = [_end(option, text, rt, read_gray) for option, text in (("--from", args.start), ("--to", args.end))]
     frames, _ = walks.decode_walk(rt.decode, ends[0].z, ends[1].z, steps, *rt.card.image_size)  # one batched decode
     if gif:
         walks.write_gif(frames, out, ms, scale, args.bounce)

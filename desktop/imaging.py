@@ -76,7 +76,8 @@ def to_full_frame(ink: np.ndarray, size: int = 28) -> np.ndarray | None:
     small = _crop_and_fit(ink, size)
     if small is None:
         return None
-    return _place(small, size, (small.shape[0] - 1) / 2, (small.shape[1] - 1) / 2)
+    # the box's middle in edge coordinates (h/2, not the middle pixel's index (h-1)/2): equal margins
+    return _place(small, size, small.shape[0] / 2, small.shape[1] / 2)
 
 
 def to_input(ink: np.ndarray, recipe: str = "mnist", size: int = 28) -> np.ndarray | None:

@@ -138,8 +138,7 @@ class MainWindow(QMainWindow):
         v.tabs.currentChanged.connect(lambda i: v.map.path.setVisible(v.tabs.widget(i) is v.walk))
         v.map.path.setVisible(v.tabs.currentWidget() is v.walk)  # the walk's path shows with its panel
         self.state.app.events.model.connect(self._model_changed)
-        for event in (self.state.app.events.encoding, self.state.app.events.hovered):
-            event.connect(self._show_time)
+        self.state.app.events.encoding.connect(self._show_time)  # not per hovered point: a label relayout each
 
     def _show_time(self, *_) -> None:
         if self.runtime is not None:

@@ -66,12 +66,16 @@ class GridController:
 
     def _show_controls(self) -> None:
         g, v = self.state.grid, self.view
-        for w, value in ((v.n_spin, g.n), (v.range_mode, GRID_MODES.index(g.mode))):
-            w.blockSignals(True)
-            (w.setValue if w is v.n_spin else w.setCurrentIndex)(value)
-            w.blockSignals(False)
-        v.seed_label.setText(f"seed {g.seed}" if g.mode == "samples" else "")
-        v.seed_label.setVisible(g.mode == "samples")
+        # touch only what differs: even an equal value repaints a spin box and relays out the panel
+        for w, value, now, put in ((v.n_spin, g.n, v.n_spin.value(), v.n_spin.setValue),
+                                   (v.range_mode, GRID_MODES.index(g.mode), v.range_mode.currentIndex(),
+                                    v.range_mode.setCurrentIndex)):
+            if value != now:
+                w.blockSignals(True)
+                put(value)
+                w.blockSignals(False)
+        if v.seed_label.isVisibleTo(v.seed_label.parentWidget()) != (g.mode == "samples"):
+            v.seed_label.setVisible(g.mode == "samples")
         if g.mode == "ppf":
             r = grids.PPF
             v.map.set_region(r.x0, r.x1, r.y0, r.y1, editable=False)
@@ -90,6 +94,7 @@ class GridController:
             return
         self.last = render(rt, self.state)
         self.view.grid.set_grid(self.last.picture, self.last.n, self.last.coords)
+        self.view.seed_label.setText("" if self.last.seed is None else f"seed {self.last.seed}")  # one repaint with the grid
 
     def _tile_hovered(self, row: int, col: int) -> None:
         if self.last is not None:

@@ -100,6 +100,18 @@ class LatentMap(pg.PlotWidget):
             item.setZValue(10)  # above the test set
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        self._quiet_hover()
+
+    def _quiet_hover(self) -> None:
+        """pyqtgraph asks every item under the pointer whether it wants hover events on each move
+        (a third of the app's CPU while hovering at 60 Hz); only the rectangle's handles use them."""
+        scene, send = self.scene(), self.scene().sendHoverEvents
+
+        def when_needed(ev, exitOnly=False):
+            if exitOnly or self.getPlotItem().vb.drawing_rect:
+                send(ev, exitOnly)
+
+        scene.sendHoverEvents = when_needed
 
     # -- data ------------------------------------------------------------------------------
     def set_points(self, xy: np.ndarray, labels: np.ndarray, classes: int, autorange: bool = True) -> None:

@@ -124,7 +124,12 @@ class MainView(QWidget):
         self.range_mode = QComboBox()
         for mode, label in GRID_MODE_LABELS.items():
             self.range_mode.addItem(label, mode)
-        self.seed_label = QLabel()
+        # a read-only field: a new seed repaints it alone (a label's new text relays out the whole panel)
+        self.seed_label = QLineEdit()
+        self.seed_label.setReadOnly(True)
+        self.seed_label.setFrame(False)
+        self.seed_label.setToolTip("the samples' seed: `vae-digits sample --seed` draws the same")
+        self.seed_label.setFixedWidth(self.seed_label.fontMetrics().horizontalAdvance("seed 2147483647") + 12)
         self.resample_button = QPushButton("Resample")
         self.resample_button.setToolTip("New draws from the prior (Ctrl+R)")
         self.export_grid_button = QPushButton("Export PNG…")

@@ -58,7 +58,10 @@ class ManifoldGrid(QWidget):
             r = self.target_rect()
             if r.width() >= self._image.width():
                 p.drawImage(r, self._image)  # enlarged: nearest neighbour, tiles stay crisp
-            else:
+            elif 2 * r.width() >= self._image.width():  # a mild reduction: bilinear filtering while drawing
+                p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+                p.drawImage(r, self._image)
+            else:  # a strong one (60 x 60 in a small panel): averaged once per size, drawn as is
                 if self._scaled is None or self._scaled.size() != r.size():
                     self._scaled = self._image.scaled(r.size(), Qt.AspectRatioMode.IgnoreAspectRatio,
                                                       Qt.TransformationMode.SmoothTransformation)

@@ -29,7 +29,7 @@ def test_the_probe_reports_geometry_strokes_and_grid_updates(qtbot, seed_model, 
         QTest.mouseMove(c, QPoint(100, y))
     QTest.mouseRelease(c, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(100, 195))
     w.view.n_spin.setValue(w.view.n_spin.value() + 1)
-    qtbot.waitUntil(lambda: '"grid"' in log.read_text())
+    qtbot.waitUntil(lambda: '"event": "grid"' in log.read_text())
     events = [json.loads(line) for line in log.read_text().splitlines()]
     kinds = {e["event"] for e in events}
     assert {"ready", "stroke", "grid"} <= kinds

@@ -151,7 +151,7 @@ def bench_replay(app: App) -> None:
     time.sleep(4)
     rows = app.events("map_paint")[before:]
     t0, t1 = rows[0]["t"], rows[-1]["t"]
-    print(f"training replay: {len(rows) / (t1 - t0):.1f} map repaints a second while it plays "
+    print(f"training replay: {(len(rows) - 1) / (t1 - t0):.1f} map repaints a second while it plays "
           f"({len(rows)} in {t1 - t0:.1f} s; repaint {summarize([r['ms'] for r in rows])})", flush=True)
 
 

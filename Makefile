@@ -51,8 +51,9 @@ $(KERAS_VENV)/.installed:
 	$(KERAS_VENV)/bin/python -m pip install -q --no-deps "$(TF_KERAS)"
 	touch $@
 
+# REFERENCE_ARGS=--jit-compile: the reference compiled with XLA (faster than the example's default)
 bench-reference: $(VENV)/.dev-installed $(KERAS_VENV)/.installed
-	$(KERAS_VENV)/bin/python -u trainer/reference_keras.py | tee $(KERAS_VENV)/reference.log
+	$(KERAS_VENV)/bin/python -u trainer/reference_keras.py $(REFERENCE_ARGS) | tee $(KERAS_VENV)/reference.log
 	secs=$$(sed -n 's/^KERAS_SECONDS_PER_EPOCH=//p' $(KERAS_VENV)/reference.log) && test -n "$$secs" && \
 		$(BIN)/python -m trainer.bench --reference-seconds "$$secs"
 

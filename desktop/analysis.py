@@ -27,18 +27,21 @@ class Encoding:
         return np.exp(0.5 * self.z_log_var)
 
 
+def decode_picture(runtime, z: np.ndarray) -> np.ndarray:
+    """One latent point (L,) -> its decoded (H, W) picture in [0, 1]."""
+    return runtime.decode(np.asarray(z)[None])[0].reshape(runtime.card.image_size)
+
+
 def analyse(runtime, ink: np.ndarray, full: bool = True) -> Encoding | None:
     """Ink (high on a 0 background, any size) -> Encoding by the model card's recipe; None when
     blank. `full` adds the negative ELBO and its percentile (one batched decode of the card's
     number of eps draws)."""
-    h, w = runtime.card.image_size
-    x = to_input(ink, runtime.card.recipe, h)
+    x = to_input(ink, runtime.card.recipe, runtime.card.image_size[0])
     if x is None:
         return None
     z_mean, z_log_var = runtime.encode(x.reshape(1, -1))
     z_mean, z_log_var = z_mean[0], z_log_var[0]
-    recon = runtime.decode(z_mean[None])[0].reshape(h, w)
-    enc = Encoding(x, z_mean, z_log_var, recon)
+    enc = Encoding(x, z_mean, z_log_var, decode_picture(runtime, z_mean))
     if full:
         enc.neg_elbo = runtime.neg_elbo(x.ravel(), z_mean, z_log_var)
         enc.percentile = runtime.latents.percentile(enc.neg_elbo)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from desktop.analysis import decode_picture
 from desktop.controllers import Messages
 from desktop.frames import FrameCoalescer
 from desktop.state import State
@@ -93,8 +94,7 @@ class MapController:
         if xy is None or rt is None:
             return
         z = self.state.latent_point(xy)
-        h, w = rt.card.image_size
-        self.view.hover_view.set_image(rt.decode(np.asarray(z)[None])[0].reshape(h, w), f"({xy[0]:.2f}, {xy[1]:.2f})")
+        self.view.hover_view.set_image(decode_picture(rt, z), f"({xy[0]:.2f}, {xy[1]:.2f})")
         self.view.map.set_hovered(xy)
         self.state.app.hovered = z
 
@@ -110,6 +110,5 @@ class MapController:
             self.view.pinned_view.set_image(None)
             return
         xy = self.state.shown(z)
-        h, w = rt.card.image_size
-        self.view.pinned_view.set_image(rt.decode(np.asarray(z)[None])[0].reshape(h, w), f"({xy[0]:.2f}, {xy[1]:.2f})")
+        self.view.pinned_view.set_image(decode_picture(rt, z), f"({xy[0]:.2f}, {xy[1]:.2f})")
         self.view.map.set_pinned(xy)

@@ -163,14 +163,14 @@ def load_data(args):
     from trainer.data import load_dataset
     from trainer.folders import is_picture_folder, load_picture_folder
 
+    subject = (args.subject, args.subject + "s") if args.subject else None  # (one, many)
     if args.data_dir is not None and is_picture_folder(Path(args.data_dir)):
-        subject = (args.subject, args.subject + "s") if args.subject else None
         return load_picture_folder(Path(args.data_dir), args.recipe or "full-frame", subject=subject)
     data = load_dataset(args.dataset, args.data_dir)
     if args.recipe:
         data.recipe = args.recipe
-    if args.subject:
-        data.subject = (args.subject, args.subject + "s")
+    if subject:
+        data.subject = subject
     return data
 
 

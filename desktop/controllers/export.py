@@ -14,7 +14,12 @@ class ExportController:
     def __init__(self, state: State, view, messages: Messages, walk_controller):
         self.state, self.view, self.messages, self._walk = state, view, messages, walk_controller
 
-    def _done(self, path) -> bool:
+    def _write(self, path: str, write) -> bool:
+        """Run `write()`; say where the file went, or the one line why it was not written."""
+        try:
+            write()
+        except ImageError as e:
+            return self._failed(e)
         self.messages.status(f"wrote {path}")
         return True
 
@@ -30,20 +35,13 @@ class ExportController:
         text = {"Model": rt.name, "n": str(g.n), "Range": g.label, "Software": "vae-digits"}
         if g.seed is not None:
             text["Seed"] = str(g.seed)
-        try:
-            save_png(g.picture, path, scale, text)
-        except ImageError as e:
-            return self._failed(e)
-        return self._done(path)
+        return self._write(path, lambda: save_png(g.picture, path, scale, text))
 
     def map(self, path: str) -> bool:
         """The map as shown (without the hover circle), at the screen's pixel ratio."""
         rt = self.state.app.model
-        try:
-            save_image_atomic(self.view.map.grab_without_hover().toImage(), path, {"Model": rt.name if rt else ""})
-        except ImageError as e:
-            return self._failed(e)
-        return self._done(path)
+        return self._write(path, lambda: save_image_atomic(self.view.map.grab_without_hover().toImage(), path,
+                                                           {"Model": rt.name if rt else ""}))
 
     def _walk_text(self) -> dict[str, str]:
         w = self.state.walk
@@ -53,17 +51,9 @@ class ExportController:
     def walk_strip(self, path: str, scale: int) -> bool:
         if self._walk.frames is None:
             return self._failed(ImageError("Choose both ends of a walk first."))
-        try:
-            save_png(walks.strip(self._walk.frames), path, scale, self._walk_text())
-        except ImageError as e:
-            return self._failed(e)
-        return self._done(path)
+        return self._write(path, lambda: save_png(walks.strip(self._walk.frames), path, scale, self._walk_text()))
 
     def walk_gif(self, path: str, scale: int, frame_ms: int, bounce: bool) -> bool:
         if self._walk.frames is None:
             return self._failed(ImageError("Choose both ends of a walk first."))
-        try:
-            walks.write_gif(self._walk.frames, path, frame_ms, scale, bounce)
-        except ImageError as e:
-            return self._failed(e)
-        return self._done(path)
+        return self._write(path, lambda: walks.write_gif(self._walk.frames, path, frame_ms, scale, bounce))

@@ -64,6 +64,11 @@ def typicality(enc: Encoding, card) -> str:
             f"(a higher −ELBO): {verdict}")
 
 
+def point_text(values) -> str:
+    """A latent point as shown under previews and walk frames: '(0.12, -1.50)'."""
+    return "(" + ", ".join(f"{v:.2f}" for v in values) + ")"
+
+
 def with_article(noun: str) -> str:
     """'a digit', 'an item of clothing'."""
     return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"

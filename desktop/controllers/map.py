@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from desktop.analysis import decode_picture
+from desktop.analysis import decode_picture, point_text
 from desktop.controllers import Messages
 from desktop.frames import FrameCoalescer
 from desktop.state import State
@@ -94,7 +94,7 @@ class MapController:
         if xy is None or rt is None:
             return
         z = self.state.latent_point(xy)
-        self.view.hover_view.set_image(decode_picture(rt, z), f"({xy[0]:.2f}, {xy[1]:.2f})")
+        self.view.hover_view.set_image(decode_picture(rt, z), point_text(xy))
         self.view.map.set_hovered(xy)
         self.state.app.hovered = z
 
@@ -110,5 +110,5 @@ class MapController:
             self.view.pinned_view.set_image(None)
             return
         xy = self.state.shown(z)
-        self.view.pinned_view.set_image(decode_picture(rt, z), f"({xy[0]:.2f}, {xy[1]:.2f})")
+        self.view.pinned_view.set_image(decode_picture(rt, z), point_text(xy))
         self.view.map.set_pinned(xy)

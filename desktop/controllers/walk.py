@@ -6,7 +6,7 @@ import numpy as np
 from PySide6.QtCore import QTimer
 
 from desktop import walks
-from desktop.analysis import with_article
+from desktop.analysis import point_text, with_article
 from desktop.controllers import Messages
 from desktop.frames import FrameCoalescer
 from desktop.state import State
@@ -92,7 +92,7 @@ class WalkController:
             which, self._picking = self._picking, None
             z = self.state.latent_point(xy)
             self.view.walk.select(which, "pick")
-            self.set_end(which, walks.End(z, "(" + ", ".join(f"{v:.2f}" for v in z) + ")"))
+            self.set_end(which, walks.End(z, point_text(z)))
 
     def _walk_changed(self, info=None) -> None:
         if info is not None and info.signal.name == "frame":
@@ -123,7 +123,7 @@ class WalkController:
         f = min(self.state.walk.frame, len(self.frames) - 1)
         z = self.points[f]
         self.view.walk.show_frame(f, self.frames[f] / 255.0,
-                                  f"step {f + 1}/{len(self.frames)} (" + ", ".join(f"{v:.2f}" for v in z) + ")")
+                                  f"step {f + 1}/{len(self.frames)} {point_text(z)}")
 
     def play(self, on: bool) -> None:
         if on and self.frames is not None:
